@@ -1,0 +1,76 @@
+// Command ferrous serves HTTP/1.1 from one YAML config file.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"ferrous/internal/config"
+	"ferrous/internal/server"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("ferrous", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("c", "config.yaml", "config file")
+	checkOnly := fs.Bool("t", false, "check the config file and exit (0 = valid)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	cfg, err := config.Load(*configPath)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		if *checkOnly {
+			fmt.Fprintf(stderr, "ferrous: configuration file %s test failed\n", *configPath)
+		}
+		return 1
+	}
+	if *checkOnly {
+		fmt.Fprintf(stdout, "ferrous: configuration file %s test is successful\n", *configPath)
+		return 0
+	}
+	slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel(cfg.LogLevel)})))
+
+	srv, err := server.New(cfg)
+	if err != nil {
+		slog.Error("cannot start", "err", err)
+		return 1
+	}
+	if err := srv.Start(); err != nil {
+		slog.Error("cannot start", "err", err)
+		return 1
+	}
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	sig := <-sigs
+	slog.Info("shutting down", "signal", sig.String(), "grace", cfg.ShutdownTimeout)
+	signal.Stop(sigs)
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		slog.Warn("shutdown", "err", err)
+	}
+	return 0
+}
+
+func logLevel(name string) slog.Level {
+	switch name {
+	case "debug":
+		return slog.LevelDebug
+	case "warn":
+		return slog.LevelWarn
+	case "error":
+		return slog.LevelError
+	}
+	return slog.LevelInfo
+}

@@ -1,0 +1,459 @@
+//go:build linux
+
+package server
+
+import (
+	"errors"
+	"net/netip"
+	"os"
+
+	"github.com/valyala/bytebufferpool"
+	"golang.org/x/sys/unix"
+
+	"ferrous/internal/h1"
+	"ferrous/internal/netpoll"
+)
+
+// Output and input bounds per connection: past them the connection stops reading until the client has taken its
+// responses, so a pipelining client that never reads cannot make us buffer without limit.
+const (
+	maxPendingOutput = 256 << 10
+	maxPendingInput  = 64 << 10
+	sendfileChunk    = 1 << 20
+	lingerSeconds    = 2
+	writeTimeoutSecs = 60
+)
+
+type connState uint8
+
+const (
+	stateHead  connState = iota // reading a request head
+	stateBody                   // reading a request body
+	stateWait                   // an asynchronous handler owns the response; input is not read
+	stateDrain                  // lingering close: output done, discarding input until EOF or deadline
+)
+
+// conn is one client connection, owned by its loop.
+type conn struct {
+	fd    int
+	l     *loop
+	ln    *listener
+	peer  netip.AddrPort
+	state connState
+
+	parser *h1.Parser
+	in     *bytebufferpool.ByteBuffer // bytes read but not yet processed (pipelining, backpressure)
+	out    *bytebufferpool.ByteBuffer // response bytes not yet written
+	outOff int
+
+	file       *os.File // body to sendfile after out is written
+	fileOff    int64
+	fileRemain int64
+
+	writeArmed bool
+	readOff    bool
+	closed     bool
+	closeAfter bool // close once the output is flushed
+
+	timer      timerLinks
+	headStart  int64 // second the current head's first byte arrived
+	lastActive int64
+
+	requests int
+	ex       exchange // the request being answered
+	body     bodyReader
+	// waitingAck is a CGI run blocked until the client takes some of the output already queued.
+	waitingAck *cgiBridge
+}
+
+func newConn(l *loop, fd int, ln *listener, peer netip.AddrPort) *conn {
+	return &conn{fd: fd, l: l, ln: ln, peer: peer, lastActive: l.clock.sec}
+}
+
+func (c *conn) onEvent(events uint32) {
+	if events&(netpoll.EventOut) != 0 {
+		c.flush()
+		if c.closed {
+			return
+		}
+	}
+	if events&(netpoll.EventIn|netpoll.EventHup|netpoll.EventError) != 0 {
+		c.onReadable()
+	}
+	if !c.closed {
+		c.pump()
+	}
+}
+
+// onReadable does one read per wake-up: level-triggered epoll brings us back if more is waiting, and one read per
+// turn keeps the loop fair between connections.
+func (c *conn) onReadable() {
+	if c.readOff && c.state != stateWait {
+		return
+	}
+	if c.state == stateWait {
+		// Input is paused while a handler works; only a hang-up matters now.
+		var probe [1]byte
+		n, _, err := unix.Recvfrom(c.fd, probe[:], unix.MSG_PEEK|unix.MSG_DONTWAIT)
+		if n == 0 && err == nil {
+			c.close()
+		}
+		return
+	}
+	n, err := unix.Read(c.fd, c.l.buf)
+	if err != nil {
+		if errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EINTR) {
+			return
+		}
+		c.close()
+		return
+	}
+	if n == 0 {
+		c.onEOF()
+		return
+	}
+	c.lastActive = c.l.clock.sec
+	data := c.l.buf[:n]
+	if c.state == stateDrain {
+		return
+	}
+	if c.in != nil && len(c.in.B) > 0 {
+		c.in.B = append(c.in.B, data...)
+		return // pump processes c.in
+	}
+	used := c.process(data)
+	if used < len(data) && !c.closed {
+		if c.in == nil {
+			c.in = bytebufferpool.Get()
+		}
+		c.in.B = append(c.in.B[:0], data[used:]...)
+	}
+}
+
+func (c *conn) onEOF() {
+	switch {
+	case c.state == stateBody:
+		c.body.abort()
+	case c.state == stateHead && c.parser != nil && c.parser.Started():
+		// A truncated head: there is no one left to answer.
+	}
+	if c.pendingOutput() && c.state != stateDrain {
+		// Half-closed client that still reads: finish writing what it asked for, then close.
+		c.closeAfter = true
+		c.readOff = true
+		return
+	}
+	c.close()
+}
+
+// pump processes buffered input while progress is possible, then flushes and updates epoll interest and timers.
+func (c *conn) pump() {
+	for !c.closed {
+		used := -1 // -1: nothing could be processed before flushing
+		if c.hasInput() && c.canProcess() {
+			used = c.process(c.in.B)
+			c.in.B = append(c.in.B[:0], c.in.B[used:]...)
+			if len(c.in.B) == 0 {
+				bytebufferpool.Put(c.in)
+				c.in = nil
+			}
+		}
+		c.flush()
+		// Go round again only if something moved: input was used, or flushing unblocked buffered input (the
+		// next pipelined request waiting behind a file).
+		if c.closed || used == 0 || (used < 0 && !(c.hasInput() && c.canProcess())) {
+			break
+		}
+	}
+	if b := c.waitingAck; b != nil && (c.closed || c.pendingBytes() < maxPendingOutput) {
+		c.waitingAck = nil
+		b.release()
+	}
+	if !c.closed {
+		c.updateInterest()
+		c.armTimer()
+	}
+}
+
+func (c *conn) hasInput() bool { return c.in != nil && len(c.in.B) > 0 }
+
+func (c *conn) canProcess() bool {
+	if c.closed || c.state == stateWait || c.state == stateDrain {
+		return false
+	}
+	return c.file == nil && c.pendingBytes() < maxPendingOutput
+}
+
+// process runs the protocol over data and returns how many bytes it used.
+func (c *conn) process(data []byte) int {
+	used := 0
+	for used < len(data) && c.canProcess() {
+		switch c.state {
+		case stateHead:
+			if c.parser == nil {
+				c.parser = h1.NewParser(c.l.srv.limits)
+			}
+			if !c.parser.Started() {
+				c.headStart = c.l.clock.sec
+			}
+			n, done, err := c.parser.Feed(data[used:])
+			used += n
+			if err != nil {
+				c.failRequest(err)
+				return len(data)
+			}
+			if !done {
+				return used
+			}
+			c.beginExchange()
+		case stateBody:
+			n := c.readBody(data[used:])
+			used += n
+			if n == 0 && c.state == stateBody {
+				return used
+			}
+		default:
+			return used
+		}
+	}
+	return used
+}
+
+// readBody feeds body bytes to the current exchange's sink. It returns bytes used.
+func (c *conn) readBody(data []byte) int {
+	n, done, err := c.body.feed(data)
+	if err != nil {
+		c.bodyFailed(err)
+		return len(data)
+	}
+	if done {
+		c.state = stateHead
+		c.finishBody()
+	}
+	return n
+}
+
+func (c *conn) pendingBytes() int {
+	if c.out == nil {
+		return 0
+	}
+	return len(c.out.B) - c.outOff
+}
+
+func (c *conn) pendingOutput() bool { return c.pendingBytes() > 0 || c.file != nil }
+
+// output returns the connection's output buffer, taking one from the pool when needed.
+func (c *conn) output() *bytebufferpool.ByteBuffer {
+	if c.out == nil {
+		c.out = bytebufferpool.Get()
+	}
+	return c.out
+}
+
+// flush writes pending output, then the pending file, until done or the socket is full.
+func (c *conn) flush() {
+	for c.out != nil && c.outOff < len(c.out.B) {
+		n, err := unix.Write(c.fd, c.out.B[c.outOff:])
+		if err != nil {
+			if errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EINTR) {
+				return
+			}
+			c.close()
+			return
+		}
+		c.outOff += n
+		c.lastActive = c.l.clock.sec
+	}
+	if c.out != nil {
+		bytebufferpool.Put(c.out)
+		c.out = nil
+		c.outOff = 0
+	}
+	for c.file != nil {
+		chunk := c.fileRemain
+		if chunk > sendfileChunk {
+			chunk = sendfileChunk
+		}
+		n, err := unix.Sendfile(c.fd, int(c.file.Fd()), &c.fileOff, int(chunk))
+		if err != nil {
+			if errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EINTR) {
+				return
+			}
+			c.close()
+			return
+		}
+		if n == 0 {
+			// The file shrank while we were sending it: the promised length can no longer be kept, so the
+			// only honest framing left is to close.
+			c.close()
+			return
+		}
+		c.fileRemain -= int64(n)
+		c.lastActive = c.l.clock.sec
+		if c.fileRemain <= 0 {
+			c.file.Close()
+			c.file = nil
+		}
+	}
+	if c.closeAfter {
+		c.startLinger()
+	}
+}
+
+// startLinger half-closes our side and discards input for a moment before closing, so that a client still sending
+// (a refused upload, pipelined requests after an error) reads our response instead of a reset.
+func (c *conn) startLinger() {
+	if c.state == stateDrain || c.closed {
+		return
+	}
+	if c.state == stateBody {
+		c.body.abort()
+	}
+	c.state = stateDrain
+	c.readOff = false
+	if c.in != nil {
+		bytebufferpool.Put(c.in)
+		c.in = nil
+	}
+	if err := unix.Shutdown(c.fd, unix.SHUT_WR); err != nil {
+		c.close()
+		return
+	}
+	c.l.wheel.arm(c, c.l.clock.sec+lingerSeconds)
+}
+
+func (c *conn) updateInterest() {
+	want := uint32(unix.EPOLLRDHUP)
+	c.readOff = c.state == stateWait || (c.state != stateDrain && (c.file != nil || c.pendingBytes() >= maxPendingOutput ||
+		(c.in != nil && len(c.in.B) >= maxPendingInput) || (c.closeAfter && c.state != stateDrain)))
+	if !c.readOff {
+		want |= unix.EPOLLIN
+	}
+	writeArmed := c.pendingOutput()
+	if writeArmed {
+		want |= unix.EPOLLOUT
+	}
+	if err := c.l.poller.Mod(c.fd, want); err != nil {
+		c.close()
+		return
+	}
+	c.writeArmed = writeArmed
+}
+
+// idle reports whether no request is in progress: the connection may be closed without losing anything.
+func (c *conn) idle() bool {
+	return c.state == stateHead && (c.parser == nil || !c.parser.Started()) && !c.pendingOutput() &&
+		(c.in == nil || len(c.in.B) == 0)
+}
+
+// armTimer sets the one deadline that matters for the connection's current phase.
+func (c *conn) armTimer() {
+	srv := c.l.srv
+	switch {
+	case c.state == stateDrain:
+		return // armed once by startLinger
+	case c.state == stateWait:
+		c.l.wheel.disarm(c) // the handler has its own timeout
+	case c.pendingOutput():
+		c.l.wheel.arm(c, c.lastActive+writeTimeoutSecs)
+	case c.state == stateBody:
+		c.l.wheel.arm(c, c.lastActive+srv.bodyTimeout)
+	case c.parser != nil && c.parser.Started():
+		c.l.wheel.arm(c, c.headStart+srv.headerTimeout)
+	default:
+		if c.parser != nil && c.requests > 0 {
+			// Idle keep-alive connections hand their parser buffers back: thousands of idle clients should
+			// cost almost nothing.
+			c.parser.Release()
+		}
+		c.l.wheel.arm(c, c.lastActive+srv.idleTimeout)
+	}
+}
+
+func (c *conn) onTimeout() {
+	switch {
+	case c.state == stateDrain, c.pendingOutput(), c.state == stateWait:
+		c.close()
+	case c.state == stateBody, c.parser != nil && c.parser.Started():
+		// Slow or stalled client: answer 408 so it learns why, then close.
+		if c.state == stateBody {
+			c.body.abort()
+		}
+		c.state = stateHead
+		if c.ex.req == nil || c.ex.logged {
+			c.ex.reset(c)
+			c.ex.logUnparsed = true
+		}
+		c.respondError(408, true)
+		c.finishExchange()
+		c.pump()
+	default:
+		c.close()
+	}
+}
+
+func (c *conn) close() {
+	if c.closed {
+		return
+	}
+	c.closed = true
+	if c.state == stateBody {
+		c.body.abort()
+	}
+	c.ex.cancel()
+	if b := c.waitingAck; b != nil {
+		c.waitingAck = nil
+		b.release()
+	}
+	c.l.removeConn(c)
+	unix.Close(c.fd)
+	if c.file != nil {
+		c.file.Close()
+		c.file = nil
+	}
+	if c.in != nil {
+		bytebufferpool.Put(c.in)
+		c.in = nil
+	}
+	if c.out != nil {
+		bytebufferpool.Put(c.out)
+		c.out = nil
+	}
+	c.parser = nil
+}
+
+// failRequest answers a malformed head with the parser's status and closes: after a framing error nothing that
+// follows on the connection can be trusted.
+func (c *conn) failRequest(err error) {
+	status := 400
+	var pe *h1.Error
+	if errors.As(err, &pe) {
+		status = pe.Status
+	}
+	c.ex.reset(c)
+	c.ex.logUnparsed = true
+	c.respondError(status, true)
+	c.finishExchange()
+}
+
+// bodyFailed answers a body that could not be read or was refused after some of it was read (bad chunk framing,
+// over the size limit, a handler's refusal) and closes: the rest of the body is unread.
+func (c *conn) bodyFailed(err error) {
+	status := 400
+	var se *statusError
+	switch {
+	case errors.Is(err, errBodyTooLarge):
+		status = 413
+	case errors.As(err, &se):
+		status = se.status
+	}
+	c.body.abort()
+	c.state = stateHead
+	if c.ex.responded {
+		c.closeAfter = true
+		c.finishExchange()
+		return
+	}
+	c.respondError(status, true)
+	c.finishExchange()
+}

@@ -1,0 +1,455 @@
+//go:build linux
+
+package server
+
+import (
+	"errors"
+	"log/slog"
+	"strconv"
+
+	"ferrous/internal/chunked"
+	"ferrous/internal/h1"
+	"ferrous/internal/session"
+	"ferrous/internal/static"
+)
+
+var errBodyTooLarge = errors.New("request body larger than client_max_body_size")
+
+// exchange is one request and its response. It is embedded in the connection and reused, so a request costs no
+// allocation for its bookkeeping.
+type exchange struct {
+	c         *conn
+	req       *h1.Request
+	vh        *vhost
+	rt        *route
+	method    methodSet
+	keepAlive bool
+	http10    bool
+	head      bool // HEAD: headers only
+	responded bool // the final response head has been queued
+	logged    bool // finishExchange has run
+	status    int
+	bodyBytes int64
+	allow     string // Allow header value for 405 and OPTIONS
+	// cleanPath is the decoded, dot-segment-free path the route was matched on.
+	cleanPath string
+
+	// logUnparsed marks a request the parser refused: the access log shows "-" for its request line.
+	logUnparsed bool
+	// logLine keeps the request's fields for the access log, copied because an asynchronous response may be
+	// logged after the parser's buffer has been reused.
+	logLine  []byte
+	logSplit int
+	async    asyncHandle
+	session  *session.Session
+}
+
+// asyncHandle is whatever runs a response outside the loop (a CGI script); cancel stops it when the client leaves.
+type asyncHandle interface{ cancel() }
+
+func (ex *exchange) reset(c *conn) {
+	*ex = exchange{c: c, logLine: ex.logLine[:0], status: 0}
+}
+
+func (ex *exchange) cancel() {
+	if ex.async != nil {
+		ex.async.cancel()
+		ex.async = nil
+	}
+}
+
+// beginExchange routes a complete request head and starts answering it.
+func (c *conn) beginExchange() {
+	req := c.parser.Request()
+	ex := &c.ex
+	ex.reset(c)
+	ex.req = req
+	c.requests++
+	ex.http10 = req.Minor == 0
+	ex.head = req.IsMethod("HEAD")
+	ex.keepAlive = req.KeepAlive && !c.l.draining && c.requests < maxRequestsPerConn
+	ex.recordForLog(c)
+	ex.vh = c.ln.pickVhost(req.Host)
+
+	if req.Form == h1.FormAsterisk {
+		// OPTIONS * asks about the server as a whole.
+		ex.allow = ex.vh.allMethods.allowHeader()
+		c.respondEmpty(200)
+		c.afterHead()
+		return
+	}
+	if req.Form == h1.FormAuthority {
+		c.respondError(405, false)
+		c.afterHead()
+		return
+	}
+	rel, trailing, err := static.Resolve(string(req.Path), "/", true)
+	if err != nil {
+		var pe *static.PathError
+		status := 400
+		if errors.As(err, &pe) {
+			status = pe.Status
+		}
+		c.respondError(status, false)
+		c.afterHead()
+		return
+	}
+	ex.cleanPath = cleanURLPath(rel, trailing)
+	ex.rt = ex.vh.match(ex.cleanPath)
+	ex.method = methodBit(req.Method)
+	switch {
+	case ex.rt == nil:
+		c.respondError(404, false)
+	case !c.checkBodySize():
+		// checkBodySize answered 413: the message is refused whatever its method.
+	case ex.method == 0:
+		c.respondError(501, false)
+	case ex.rt.methods&ex.method == 0:
+		ex.allow = ex.rt.allow
+		c.respondError(405, false)
+	case ex.method == mOPTIONS:
+		ex.allow = ex.rt.allow
+		c.respondEmpty(200)
+	default:
+		c.dispatch()
+	}
+	c.afterHead()
+}
+
+func cleanURLPath(rel string, trailing bool) string {
+	switch {
+	case rel == "":
+		return "/"
+	case trailing:
+		return "/" + rel + "/"
+	}
+	return "/" + rel
+}
+
+// checkBodySize refuses a request whose declared length is over the route's limit before reading any of it.
+func (c *conn) checkBodySize() bool {
+	req, limit := c.ex.req, c.ex.rt.cfg.MaxBodySize
+	if limit > 0 && req.ContentLength > limit {
+		c.respondError(413, true)
+		return false
+	}
+	return true
+}
+
+// dispatch hands the request to the route's handler.
+func (c *conn) dispatch() {
+	ex := &c.ex
+	rc := ex.rt.cfg
+	if rc.Session && c.l.srv.sessions != nil {
+		s, err := c.l.srv.sessions.Load(ex.req.Get("Cookie"), c.l.clock.now)
+		if err != nil {
+			slog.Error("loading session", "err", err)
+			c.respondError(503, false)
+			return
+		}
+		ex.session = s
+	}
+	switch {
+	case rc.Redirect != nil:
+		c.respondRedirect(rc.Redirect.Code, rc.Redirect.URL)
+	case rc.Handler == "Function":
+		c.serveCGI()
+	case ex.method == mGET || ex.method == mHEAD:
+		c.serveStatic()
+	default:
+		c.serveDynamic()
+	}
+}
+
+// afterHead runs once the handler has looked at the head: it sets up reading the body, if any.
+func (c *conn) afterHead() {
+	ex := &c.ex
+	if ex.logged {
+		return // the handler already finished the exchange (an error answered at once)
+	}
+	if c.closeAfter || !hasBody(ex.req) {
+		if ex.responded && ex.async == nil {
+			c.finishExchange()
+		}
+		return
+	}
+	req := ex.req
+	if req.Expect100 && !ex.responded {
+		c.output().B = append(c.output().B, "HTTP/1.1 100 Continue\r\n\r\n"...)
+	}
+	if ex.responded && req.Expect100 {
+		// The client is waiting for our word before sending the body; it got a final status instead, so it
+		// will not send the body and the connection cannot be reused safely.
+		c.closeAfter = true
+		return
+	}
+	limit := int64(0)
+	if ex.rt != nil {
+		limit = ex.rt.cfg.MaxBodySize
+	} else {
+		limit = ex.vh.cfg.MaxBodySize
+	}
+	c.body.start(c, req, limit, c.body.sink)
+	c.state = stateBody
+}
+
+// finishBody runs when the body has been read completely.
+func (c *conn) finishBody() {
+	ex := &c.ex
+	if sink := c.body.sink; sink != nil {
+		c.body.sink = nil
+		sink.finish(c)
+		return
+	}
+	if ex.responded && ex.async == nil {
+		c.finishExchange()
+	}
+}
+
+// finishExchange logs the request and makes the connection ready for the next one.
+func (c *conn) finishExchange() {
+	ex := &c.ex
+	if ex.logged {
+		return
+	}
+	ex.logged = true
+	c.l.log.record(c)
+	if !ex.keepAlive {
+		c.closeAfter = true
+	}
+	if c.parser != nil {
+		c.parser.Reset()
+	}
+	c.state = stateHead
+	ex.req = nil
+}
+
+// beginResponse starts a response head: status line, Date and Server.
+func (c *conn) beginResponse(status int) []byte {
+	c.ex.status = status
+	b := c.output().B
+	b = h1.AppendStatusLine(b, status)
+	b = append(b, c.l.clock.date...)
+	b = append(b, "Server: ferrous\r\n"...)
+	return b
+}
+
+// closeDelimited is the contentLength for a body that ends when the connection closes (HTTP/1.0 clients of a
+// streamed response).
+const closeDelimited = -2
+
+// endHead closes a response head: session cookie, length framing, connection management and the blank line.
+// contentLength -1 means the body is chunked.
+func (c *conn) endHead(b []byte, contentLength int64) []byte {
+	ex := &c.ex
+	if ex.session != nil {
+		b = c.commitSession(b)
+	}
+	switch {
+	case contentLength == closeDelimited:
+	case contentLength >= 0:
+		if h1.BodyAllowed(ex.status) || ex.status == 304 && contentLength > 0 {
+			b = h1.AppendHeaderInt(b, "Content-Length", contentLength)
+		}
+	default:
+		b = append(b, "Transfer-Encoding: chunked\r\n"...)
+	}
+	switch {
+	case !ex.keepAlive || c.closeAfter:
+		b = append(b, "Connection: close\r\n"...)
+		c.closeAfter = true
+	case ex.http10:
+		b = append(b, "Connection: keep-alive\r\n"...)
+	}
+	ex.responded = true
+	return append(b, "\r\n"...)
+}
+
+// commitSession saves the exchange's session and adds its cookie. A store that is full keeps serving without the
+// session rather than failing the response whose status is already written.
+func (c *conn) commitSession(b []byte) []byte {
+	ex := &c.ex
+	setCookie, err := c.l.srv.sessions.Commit(ex.session, c.l.clock.now)
+	ex.session = nil
+	if err != nil {
+		slog.Warn("saving session", "err", err)
+		return b
+	}
+	if setCookie != nil {
+		b = append(b, "Set-Cookie: "...)
+		b = append(b, setCookie...)
+		b = append(b, "\r\n"...)
+	}
+	return b
+}
+
+// respondEmpty answers with no body (OPTIONS, 204, 201 without content).
+func (c *conn) respondEmpty(status int) {
+	b := c.beginResponse(status)
+	if c.ex.allow != "" {
+		b = h1.AppendHeader(b, "Allow", c.ex.allow)
+	}
+	c.output().B = c.endHead(b, 0)
+}
+
+func (c *conn) respondRedirect(code int, url string) {
+	body := builtinPage(code)
+	b := c.beginResponse(code)
+	b = h1.AppendHeader(b, "Location", url)
+	b = append(b, "Content-Type: text/html; charset=utf-8\r\n"...)
+	b = c.endHead(b, int64(len(body)))
+	c.output().B = c.appendBody(b, body)
+}
+
+// respondError answers status with the virtual host's page for it (or the built-in one). close marks the
+// connection for closing after the response: any error the parser or body framing produced, and refusals sent
+// before a body that will then never be read.
+func (c *conn) respondError(status int, closeConn bool) {
+	ex := &c.ex
+	if closeConn {
+		c.closeAfter = true
+	}
+	if ex.req != nil && hasBody(ex.req) && !ex.req.Expect100 && (ex.req.Chunked || ex.rt == nil) {
+		// A body we will not read follows; close after answering rather than parse it as the next request.
+		c.closeAfter = true
+	}
+	var body []byte
+	if vh := ex.vhostForErrors(c); vh != nil {
+		body = vh.errorPages[status]
+	}
+	if body == nil {
+		body = builtinPage(status)
+	}
+	b := c.beginResponse(status)
+	if ex.allow != "" && (status == 405 || status == 501) {
+		b = h1.AppendHeader(b, "Allow", ex.allow)
+	}
+	b = append(b, "Content-Type: text/html; charset=utf-8\r\n"...)
+	b = c.endHead(b, int64(len(body)))
+	c.output().B = c.appendBody(b, body)
+}
+
+func hasBody(req *h1.Request) bool { return req.Chunked || req.ContentLength > 0 }
+
+func (ex *exchange) vhostForErrors(c *conn) *vhost {
+	if ex.vh != nil {
+		return ex.vh
+	}
+	return c.ln.vhosts[0]
+}
+
+// appendBody adds body bytes unless the request was HEAD.
+func (c *conn) appendBody(b, body []byte) []byte {
+	if c.ex.head {
+		return b
+	}
+	c.ex.bodyBytes += int64(len(body))
+	return append(b, body...)
+}
+
+// builtinPages are the fallback error pages, built once.
+var builtinPages = map[int][]byte{}
+
+func init() {
+	for _, code := range []int{301, 302, 303, 307, 308, 400, 403, 404, 405, 408, 409, 411, 412, 413, 414, 415, 416, 417, 431, 500, 501, 502, 503, 504, 505, 507} {
+		builtinPages[code] = renderBuiltinPage(code)
+	}
+}
+
+func renderBuiltinPage(code int) []byte {
+	title := strconv.Itoa(code) + " " + h1.StatusText(code)
+	return []byte("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + title +
+		"</title></head>\n<body><h1>" + title + "</h1><hr><p>ferrous</p></body></html>\n")
+}
+
+func builtinPage(code int) []byte {
+	if p, ok := builtinPages[code]; ok {
+		return p
+	}
+	return renderBuiltinPage(code)
+}
+
+// bodySink consumes a request body for a handler that needs it (uploads, CGI).
+type bodySink interface {
+	write(c *conn, p []byte) error
+	finish(c *conn) // the body is complete: produce the response
+	abort()         // the body will never complete: clean up (partial files, processes)
+}
+
+// bodyReader applies the request's framing (Content-Length or chunked) and the size limit.
+type bodyReader struct {
+	chunked   bool
+	dec       *chunked.Decoder
+	remaining int64
+	limit     int64
+	total     int64
+	sink      bodySink
+	c         *conn
+}
+
+func (b *bodyReader) start(c *conn, req *h1.Request, limit int64, sink bodySink) {
+	b.chunked = req.Chunked
+	b.remaining = req.ContentLength
+	b.limit = limit
+	b.total = 0
+	b.sink = sink
+	b.c = c
+	if b.chunked {
+		if b.dec == nil {
+			b.dec = chunked.NewDecoder(chunked.DefaultLimits())
+		} else {
+			b.dec.Reset()
+		}
+	}
+}
+
+func (b *bodyReader) feed(data []byte) (n int, done bool, err error) {
+	if !b.chunked {
+		take := int64(len(data))
+		if take > b.remaining {
+			take = b.remaining
+		}
+		if err := b.deliver(data[:take]); err != nil {
+			return int(take), false, err
+		}
+		b.remaining -= take
+		return int(take), b.remaining == 0, nil
+	}
+	for n < len(data) {
+		payload, used, fin, err := b.dec.Feed(data[n:])
+		n += used
+		if err != nil {
+			return n, false, err
+		}
+		if len(payload) > 0 {
+			if err := b.deliver(payload); err != nil {
+				return n, false, err
+			}
+		}
+		if fin {
+			return n, true, nil
+		}
+		if used == 0 {
+			break
+		}
+	}
+	return n, false, nil
+}
+
+func (b *bodyReader) deliver(p []byte) error {
+	b.total += int64(len(p))
+	if b.limit > 0 && b.total > b.limit {
+		return errBodyTooLarge
+	}
+	if b.sink == nil || len(p) == 0 {
+		return nil
+	}
+	return b.sink.write(b.c, p)
+}
+
+func (b *bodyReader) abort() {
+	if b.sink != nil {
+		b.sink.abort()
+		b.sink = nil
+	}
+}

@@ -1,0 +1,262 @@
+//go:build linux
+
+package server
+
+import (
+	"errors"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/valyala/bytebufferpool"
+	"golang.org/x/sys/unix"
+
+	"ferrous/internal/netpoll"
+)
+
+// readBufferSize is the loop's shared read buffer: one per loop, not per connection, so idle connections cost
+// almost nothing. Only bytes a connection cannot process yet are copied out of it.
+const readBufferSize = 64 << 10
+
+// acceptBatch bounds accepts per wake so a connection storm cannot starve established connections.
+const acceptBatch = 64
+
+// sessionSweepSecs is how often loop 0 drops expired sessions.
+const sessionSweepSecs = 10
+
+// loop is one event loop: it owns an epoll instance, its listening sockets (SO_REUSEPORT), its connections and their
+// timers. Nothing but the loop's own goroutine touches them; other goroutines talk to it through post.
+type loop struct {
+	id     int
+	srv    *Server
+	poller *netpoll.Poller
+	buf    []byte
+
+	listeners map[int]*listener // listening fd → its port group
+	paused    bool              // listeners removed from epoll (connection cap or fd exhaustion)
+	conns     map[int]*conn
+	wheel     timerWheel
+	clock     clock
+
+	tasksMu sync.Mutex
+	tasks   []func()
+	spare   []func()
+
+	draining  bool
+	drainedCh chan struct{}
+	log       *accessLog
+	logBatch  *bytebufferpool.ByteBuffer
+}
+
+func newLoop(id int, srv *Server) (*loop, error) {
+	p, err := netpoll.New()
+	if err != nil {
+		return nil, err
+	}
+	l := &loop{
+		id:        id,
+		srv:       srv,
+		poller:    p,
+		buf:       make([]byte, readBufferSize),
+		listeners: make(map[int]*listener),
+		conns:     make(map[int]*conn),
+		drainedCh: make(chan struct{}),
+		log:       srv.accessLog,
+	}
+	l.clock.update(time.Now())
+	l.wheel.now = l.clock.sec
+	return l, nil
+}
+
+// addListener registers a listening socket owned by this loop.
+func (l *loop) addListener(fd int, ln *listener) error {
+	l.listeners[fd] = ln
+	return l.poller.Add(fd, netpoll.Readable)
+}
+
+// post runs fn on the loop's goroutine. Safe from any goroutine.
+func (l *loop) post(fn func()) {
+	l.tasksMu.Lock()
+	l.tasks = append(l.tasks, fn)
+	l.tasksMu.Unlock()
+	if err := l.poller.Wake(); err != nil {
+		slog.Error("waking event loop", "loop", l.id, "err", err)
+	}
+}
+
+// guard runs fn for connection c and contains a panic to that connection: it is logged with its stack and the
+// connection closed, and the loop and every other connection carry on.
+func (l *loop) guard(c *conn, fn func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			slog.Error("panic while serving a connection", "panic", r, "peer", c.peer.String(), "stack", string(debug.Stack()))
+			c.close()
+		}
+	}()
+	fn()
+}
+
+func (l *loop) runTasks() {
+	l.tasksMu.Lock()
+	tasks := l.tasks
+	l.tasks = l.spare[:0]
+	l.tasksMu.Unlock()
+	for i, fn := range tasks {
+		fn()
+		tasks[i] = nil
+	}
+	l.tasksMu.Lock()
+	l.spare = tasks[:0]
+	l.tasksMu.Unlock()
+}
+
+// run is the loop's goroutine. It returns once draining has finished.
+func (l *loop) run() {
+	// The poller stays open after run returns: Shutdown may still post to this loop, and closes it last.
+	defer close(l.drainedCh)
+	handle := func(fd int, events uint32) {
+		if ln, ok := l.listeners[fd]; ok {
+			l.accept(fd, ln)
+			return
+		}
+		if c, ok := l.conns[fd]; ok {
+			l.guard(c, func() { c.onEvent(events) })
+		}
+	}
+	for {
+		if _, err := l.poller.Wait(1000, handle); err != nil {
+			slog.Error("event loop wait failed", "loop", l.id, "err", err)
+			return
+		}
+		l.runTasks()
+		now := time.Now()
+		if l.clock.update(now) {
+			l.wheel.advance(l.clock.sec, l.expire)
+			if l.paused {
+				l.resumeAccept()
+			}
+			if l.id == 0 && l.srv.sessions != nil && l.clock.sec%sessionSweepSecs == 0 {
+				l.srv.sessions.Store().Sweep(now)
+			}
+		}
+		l.log.flush(l)
+		if l.draining && len(l.conns) == 0 {
+			return
+		}
+	}
+}
+
+func (l *loop) accept(lfd int, ln *listener) {
+	for i := 0; i < acceptBatch; i++ {
+		if l.srv.atConnectionCap() {
+			l.pauseAccept()
+			return
+		}
+		fd, peer, err := netpoll.Accept(lfd)
+		if err != nil {
+			switch {
+			case errors.Is(err, unix.EAGAIN), errors.Is(err, unix.EINTR), errors.Is(err, unix.ECONNABORTED):
+			case errors.Is(err, unix.EMFILE), errors.Is(err, unix.ENFILE), errors.Is(err, unix.ENOBUFS), errors.Is(err, unix.ENOMEM):
+				// Out of descriptors: stop accepting until the next tick instead of spinning on a listener that
+				// stays readable.
+				slog.Warn("accept paused", "loop", l.id, "err", err)
+				l.pauseAccept()
+			default:
+				slog.Error("accept failed", "loop", l.id, "err", err)
+			}
+			return
+		}
+		c := newConn(l, fd, ln, peer)
+		if err := l.poller.Add(fd, netpoll.Readable); err != nil {
+			slog.Error("registering connection", "err", err)
+			unix.Close(fd)
+			continue
+		}
+		l.srv.connCount.Add(1)
+		l.conns[fd] = c
+		c.armTimer()
+	}
+}
+
+func (l *loop) pauseAccept() {
+	if l.paused {
+		return
+	}
+	for fd := range l.listeners {
+		_ = l.poller.Del(fd)
+	}
+	l.paused = true
+}
+
+func (l *loop) resumeAccept() {
+	if l.draining || l.srv.atConnectionCap() {
+		return
+	}
+	for fd := range l.listeners {
+		if err := l.poller.Add(fd, netpoll.Readable); err != nil {
+			slog.Error("resuming accept", "err", err)
+		}
+	}
+	l.paused = false
+}
+
+func (l *loop) expire(c *conn) { c.onTimeout() }
+
+func (l *loop) removeConn(c *conn) {
+	delete(l.conns, c.fd)
+	l.wheel.disarm(c)
+	l.srv.connCount.Add(-1)
+	if l.paused {
+		l.resumeAccept()
+	}
+}
+
+// beginDrain stops accepting and closes idle connections; busy ones close after their current response.
+func (l *loop) beginDrain() {
+	if l.draining {
+		return
+	}
+	l.draining = true
+	for fd := range l.listeners {
+		_ = l.poller.Del(fd)
+		unix.Close(fd)
+	}
+	clear(l.listeners)
+	for _, c := range l.conns {
+		if c.idle() {
+			c.close()
+		}
+	}
+}
+
+// forceClose ends every connection at once: the graceful budget is spent.
+func (l *loop) forceClose() {
+	for _, c := range l.conns {
+		c.close()
+	}
+}
+
+// clock caches the current second and its formatted forms: Date is needed on every response and the access log
+// needs its own timestamp, both with one-second resolution.
+type clock struct {
+	sec      int64
+	now      time.Time
+	date     []byte // "Date: ...\r\n"
+	logStamp []byte // "[02/Jan/2006:15:04:05 +0000]"
+}
+
+func (c *clock) update(now time.Time) (changed bool) {
+	c.now = now
+	sec := now.Unix()
+	if sec == c.sec {
+		return false
+	}
+	c.sec = sec
+	utc := now.UTC()
+	c.date = utc.AppendFormat(append(c.date[:0], "Date: "...), "Mon, 02 Jan 2006 15:04:05 GMT")
+	c.date = append(c.date, "\r\n"...)
+	c.logStamp = utc.AppendFormat(append(c.logStamp[:0], '['), "02/Jan/2006:15:04:05 -0700")
+	c.logStamp = append(c.logStamp, ']')
+	return true
+}

@@ -1,0 +1,205 @@
+//go:build linux
+
+package server
+
+import (
+	"io"
+	"os"
+	"path"
+	"strings"
+
+	"ferrous/internal/static"
+)
+
+// maxListingEntries bounds a directory listing page; a directory with more entries is cut with a note, so one
+// request cannot make the loop read a huge directory.
+const maxListingEntries = 10000
+
+// routeRel is the part of the clean path below the route's prefix, and whether the request named the route's
+// directory without its trailing slash.
+func (ex *exchange) routeRel() (rel string, needsSlash bool) {
+	p := ex.rt.cfg.Path
+	if !ex.rt.cfg.Prefix {
+		return "", false
+	}
+	if len(p) > 1 && ex.cleanPath == p[:len(p)-1] {
+		return "", true
+	}
+	return strings.TrimPrefix(ex.cleanPath, p), false
+}
+
+// hiddenSegment reports whether rel names a dot-file anywhere. ".well-known" is allowed as the first segment,
+// where RFC 8615 puts it.
+func hiddenSegment(rel string) bool {
+	first := true
+	for seg := range strings.SplitSeq(rel, "/") {
+		if len(seg) > 0 && seg[0] == '.' && !(first && seg == ".well-known") {
+			return true
+		}
+		first = false
+	}
+	return false
+}
+
+// target resolves the request to a file beneath the route's root, answering the error itself when it cannot.
+func (c *conn) target() (f *os.File, st static.FileStat, rel string, ok bool) {
+	ex := &c.ex
+	rt := ex.rt
+	rel, needsSlash := ex.routeRel()
+	if needsSlash {
+		c.redirectToDirectory()
+		return nil, st, "", false
+	}
+	if !rt.cfg.AllowHidden && hiddenSegment(rel) {
+		c.respondError(404, false)
+		return nil, st, "", false
+	}
+	if !rt.isDir {
+		rel = rt.fileName
+	}
+	f, st, err := rt.root.Open(strings.TrimSuffix(rel, "/"))
+	if err != nil {
+		c.respondError(static.StatusForOpenError(err), false)
+		return nil, st, "", false
+	}
+	return f, st, rel, true
+}
+
+// serveStatic answers GET and HEAD from the route's file or directory.
+func (c *conn) serveStatic() {
+	ex := &c.ex
+	f, st, rel, ok := c.target()
+	if !ok {
+		return
+	}
+	if !st.IsDir {
+		c.serveFile(f, st, rel)
+		return
+	}
+	if !strings.HasSuffix(ex.cleanPath, "/") {
+		f.Close()
+		c.redirectToDirectory()
+		return
+	}
+	for _, index := range ex.rt.index {
+		name := path.Join(rel, index)
+		idx, ist, err := ex.rt.root.Open(name)
+		if err != nil {
+			continue
+		}
+		if ist.IsDir {
+			idx.Close()
+			continue
+		}
+		f.Close()
+		c.serveFile(idx, ist, name)
+		return
+	}
+	if !ex.rt.cfg.DirectoryListing {
+		f.Close()
+		c.respondError(403, false)
+		return
+	}
+	c.serveListing(f)
+}
+
+func (c *conn) redirectToDirectory() {
+	loc := c.ex.cleanPath + "/"
+	if q := c.ex.req.Query; q != nil {
+		loc += "?" + string(q)
+	}
+	c.respondRedirect(301, loc)
+}
+
+// serveFile answers with a regular file: validators, conditionals, a single range, and the body by sendfile.
+func (c *conn) serveFile(f *os.File, st static.FileStat, name string) {
+	ex := &c.ex
+	req := ex.req
+	var etagBuf [48]byte
+	etag := static.AppendETag(etagBuf[:0], st.ModTimeNanos, st.Size)
+	v := static.Validators{ETag: etag, ModTime: st.ModTimeNanos / 1e9}
+	if status := static.Evaluate(req.Method, v, req.Get("If-Match"), req.Get("If-Unmodified-Since"),
+		req.Get("If-None-Match"), req.Get("If-Modified-Since")); status != 0 {
+		f.Close()
+		if status == 304 {
+			b := c.beginResponse(304)
+			b = c.appendValidators(b, etag, v.ModTime)
+			c.output().B = c.endHead(b, 0)
+			return
+		}
+		c.respondError(status, false)
+		return
+	}
+	status, start, length := 200, int64(0), st.Size
+	var rangeHdr []byte
+	if rh := req.Get("Range"); rh != nil && static.IfRangeAllows(req.Get("If-Range"), v) {
+		r, ok, unsatisfiable := static.ParseRange(rh, st.Size)
+		switch {
+		case unsatisfiable:
+			f.Close()
+			b := c.beginResponse(416)
+			b = append(b, "Content-Range: "...)
+			b = static.AppendUnsatisfiedRange(b, st.Size)
+			b = append(b, "\r\nContent-Type: text/html; charset=utf-8\r\n"...)
+			body := builtinPage(416)
+			b = c.endHead(b, int64(len(body)))
+			c.output().B = c.appendBody(b, body)
+			return
+		case ok:
+			status, start, length = 206, r.Start, r.Length
+			rangeHdr = static.AppendContentRange(nil, r, st.Size)
+		}
+	}
+	b := c.beginResponse(status)
+	b = append(b, "Content-Type: "...)
+	b = append(b, static.ContentType(name)...)
+	b = append(b, "\r\nAccept-Ranges: bytes\r\nX-Content-Type-Options: nosniff\r\n"...)
+	b = c.appendValidators(b, etag, v.ModTime)
+	if rangeHdr != nil {
+		b = append(b, "Content-Range: "...)
+		b = append(b, rangeHdr...)
+		b = append(b, "\r\n"...)
+	}
+	c.output().B = c.endHead(b, length)
+	if ex.head || length == 0 {
+		f.Close()
+		return
+	}
+	ex.bodyBytes = length
+	c.file, c.fileOff, c.fileRemain = f, start, length
+}
+
+func (c *conn) appendValidators(b, etag []byte, modTime int64) []byte {
+	b = append(b, "ETag: "...)
+	b = append(b, etag...)
+	b = append(b, "\r\nLast-Modified: "...)
+	b = static.AppendHTTPDate(b, modTime)
+	return append(b, "\r\n"...)
+}
+
+// serveListing renders the directory's HTML index.
+func (c *conn) serveListing(dir *os.File) {
+	defer dir.Close()
+	entries, err := dir.ReadDir(maxListingEntries)
+	if err != nil && err != io.EOF {
+		c.respondError(500, false)
+		return
+	}
+	list := make([]static.Entry, 0, len(entries))
+	for _, e := range entries {
+		name := e.Name()
+		if !c.ex.rt.cfg.AllowHidden && strings.HasPrefix(name, ".") {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil {
+			continue // removed since ReadDir
+		}
+		list = append(list, static.Entry{Name: name, IsDir: e.IsDir(), Size: info.Size(), ModTime: info.ModTime().Unix()})
+	}
+	body := static.AppendListing(nil, c.ex.cleanPath, list)
+	b := c.beginResponse(200)
+	b = append(b, "Content-Type: text/html; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\nCache-Control: no-cache\r\n"...)
+	b = c.endHead(b, int64(len(body)))
+	c.output().B = c.appendBody(b, body)
+}
