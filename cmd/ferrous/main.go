@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"ferrous/internal/config"
@@ -24,6 +25,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	configPath := fs.String("c", "config.yaml", "config file")
 	checkOnly := fs.Bool("t", false, "check the config file and exit (0 = valid)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file until shutdown (for performance work)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -41,6 +43,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel(cfg.LogLevel)})))
 
+	if *cpuProfile != "" {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			slog.Error("cpu profile", "err", err)
+			return 1
+		}
+		defer stop()
+	}
 	srv, err := server.New(cfg)
 	if err != nil {
 		slog.Error("cannot start", "err", err)
@@ -61,6 +71,21 @@ func run(args []string, stdout, stderr io.Writer) int {
 		slog.Warn("shutdown", "err", err)
 	}
 	return 0
+}
+
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("creating profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("starting profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 func logLevel(name string) slog.Level {

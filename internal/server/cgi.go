@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 
 	"github.com/valyala/bytebufferpool"
+	"golang.org/x/sys/unix"
 
 	"ferrous/internal/cgi"
 	"ferrous/internal/chunked"
@@ -35,18 +36,13 @@ func (c *conn) serveCGI() {
 		c.respondError(404, false)
 		return
 	}
-	f, st, err := rt.root.Open(script)
+	fd, st, err := rt.root.OpenFD(script)
 	if err != nil {
 		c.respondError(static.StatusForOpenError(err), false)
 		return
 	}
-	info, statErr := f.Stat()
-	f.Close()
-	if st.IsDir || statErr != nil {
-		c.respondError(403, false)
-		return
-	}
-	if info.Mode().Perm()&0o111 == 0 {
+	unix.Close(fd)
+	if st.IsDir || st.Mode&0o111 == 0 {
 		// Only scripts marked executable run: a data file with the extension dropped in the directory does not.
 		c.respondError(403, false)
 		return

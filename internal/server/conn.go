@@ -5,7 +5,6 @@ package server
 import (
 	"errors"
 	"net/netip"
-	"os"
 
 	"github.com/valyala/bytebufferpool"
 	"golang.org/x/sys/unix"
@@ -23,6 +22,9 @@ const (
 	lingerSeconds    = 2
 	writeTimeoutSecs = 60
 )
+
+// noFile marks a connection with no file body pending.
+const noFile = -1
 
 type connState uint8
 
@@ -46,7 +48,7 @@ type conn struct {
 	out    *bytebufferpool.ByteBuffer // response bytes not yet written
 	outOff int
 
-	file       *os.File // body to sendfile after out is written
+	file       int // descriptor of the body to sendfile after out is written; noFile when none
 	fileOff    int64
 	fileRemain int64
 
@@ -67,7 +69,7 @@ type conn struct {
 }
 
 func newConn(l *loop, fd int, ln *listener, peer netip.AddrPort) *conn {
-	return &conn{fd: fd, l: l, ln: ln, peer: peer, lastActive: l.clock.sec}
+	return &conn{fd: fd, l: l, ln: ln, peer: peer, lastActive: l.clock.sec, file: noFile}
 }
 
 func (c *conn) onEvent(events uint32) {
@@ -181,7 +183,7 @@ func (c *conn) canProcess() bool {
 	if c.closed || c.state == stateWait || c.state == stateDrain {
 		return false
 	}
-	return c.file == nil && c.pendingBytes() < maxPendingOutput
+	return c.file == noFile && c.pendingBytes() < maxPendingOutput
 }
 
 // process runs the protocol over data and returns how many bytes it used.
@@ -240,7 +242,7 @@ func (c *conn) pendingBytes() int {
 	return len(c.out.B) - c.outOff
 }
 
-func (c *conn) pendingOutput() bool { return c.pendingBytes() > 0 || c.file != nil }
+func (c *conn) pendingOutput() bool { return c.pendingBytes() > 0 || c.file != noFile }
 
 // output returns the connection's output buffer, taking one from the pool when needed.
 func (c *conn) output() *bytebufferpool.ByteBuffer {
@@ -253,7 +255,13 @@ func (c *conn) output() *bytebufferpool.ByteBuffer {
 // flush writes pending output, then the pending file, until done or the socket is full.
 func (c *conn) flush() {
 	for c.out != nil && c.outOff < len(c.out.B) {
-		n, err := unix.Write(c.fd, c.out.B[c.outOff:])
+		flags := 0
+		if c.file != noFile {
+			// A file body follows: let the kernel merge the head with the first file bytes into one segment
+			// instead of sending a small packet for the head alone.
+			flags = unix.MSG_MORE
+		}
+		n, err := unix.SendmsgN(c.fd, c.out.B[c.outOff:], nil, nil, flags)
 		if err != nil {
 			if errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EINTR) {
 				return
@@ -269,12 +277,12 @@ func (c *conn) flush() {
 		c.out = nil
 		c.outOff = 0
 	}
-	for c.file != nil {
+	for c.file != noFile {
 		chunk := c.fileRemain
 		if chunk > sendfileChunk {
 			chunk = sendfileChunk
 		}
-		n, err := unix.Sendfile(c.fd, int(c.file.Fd()), &c.fileOff, int(chunk))
+		n, err := unix.Sendfile(c.fd, c.file, &c.fileOff, int(chunk))
 		if err != nil {
 			if errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EINTR) {
 				return
@@ -291,12 +299,18 @@ func (c *conn) flush() {
 		c.fileRemain -= int64(n)
 		c.lastActive = c.l.clock.sec
 		if c.fileRemain <= 0 {
-			c.file.Close()
-			c.file = nil
+			c.closeFile()
 		}
 	}
 	if c.closeAfter {
 		c.startLinger()
+	}
+}
+
+func (c *conn) closeFile() {
+	if c.file != noFile {
+		unix.Close(c.file)
+		c.file = noFile
 	}
 }
 
@@ -324,7 +338,7 @@ func (c *conn) startLinger() {
 
 func (c *conn) updateInterest() {
 	want := uint32(unix.EPOLLRDHUP)
-	c.readOff = c.state == stateWait || (c.state != stateDrain && (c.file != nil || c.pendingBytes() >= maxPendingOutput ||
+	c.readOff = c.state == stateWait || (c.state != stateDrain && (c.file != noFile || c.pendingBytes() >= maxPendingOutput ||
 		(c.in != nil && len(c.in.B) >= maxPendingInput) || (c.closeAfter && c.state != stateDrain)))
 	if !c.readOff {
 		want |= unix.EPOLLIN
@@ -407,10 +421,7 @@ func (c *conn) close() {
 	}
 	c.l.removeConn(c)
 	unix.Close(c.fd)
-	if c.file != nil {
-		c.file.Close()
-		c.file = nil
-	}
+	c.closeFile()
 	if c.in != nil {
 		bytebufferpool.Put(c.in)
 		c.in = nil

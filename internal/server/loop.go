@@ -40,6 +40,7 @@ type loop struct {
 	clock     clock
 
 	tasksMu sync.Mutex
+	closed  bool // the poller is closed: post drops tasks
 	tasks   []func()
 	spare   []func()
 
@@ -76,8 +77,14 @@ func (l *loop) addListener(fd int, ln *listener) error {
 }
 
 // post runs fn on the loop's goroutine. Safe from any goroutine.
+// Tasks posted after the loop has been shut down are dropped: whatever they were for was cancelled when the
+// loop closed its connections.
 func (l *loop) post(fn func()) {
 	l.tasksMu.Lock()
+	if l.closed {
+		l.tasksMu.Unlock()
+		return
+	}
 	l.tasks = append(l.tasks, fn)
 	l.tasksMu.Unlock()
 	if err := l.poller.Wake(); err != nil {
@@ -199,6 +206,14 @@ func (l *loop) resumeAccept() {
 		}
 	}
 	l.paused = false
+}
+
+// closePoller ends the loop for good; Shutdown calls it once the loop's goroutine has returned.
+func (l *loop) closePoller() {
+	l.tasksMu.Lock()
+	l.closed = true
+	l.tasksMu.Unlock()
+	l.poller.Close()
 }
 
 func (l *loop) expire(c *conn) { c.onTimeout() }

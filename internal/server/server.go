@@ -219,7 +219,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			}
 		}
 		for _, l := range s.loops {
-			l.poller.Close()
+			l.closePoller()
 		}
 		s.closeRoots()
 		if s.sessions != nil {

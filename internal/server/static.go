@@ -8,6 +8,8 @@ import (
 	"path"
 	"strings"
 
+	"golang.org/x/sys/unix"
+
 	"ferrous/internal/static"
 )
 
@@ -42,65 +44,65 @@ func hiddenSegment(rel string) bool {
 }
 
 // target resolves the request to a file beneath the route's root, answering the error itself when it cannot.
-func (c *conn) target() (f *os.File, st static.FileStat, rel string, ok bool) {
+func (c *conn) target() (fd int, st static.FileStat, rel string, ok bool) {
 	ex := &c.ex
 	rt := ex.rt
 	rel, needsSlash := ex.routeRel()
 	if needsSlash {
 		c.redirectToDirectory()
-		return nil, st, "", false
+		return noFile, st, "", false
 	}
 	if !rt.cfg.AllowHidden && hiddenSegment(rel) {
 		c.respondError(404, false)
-		return nil, st, "", false
+		return noFile, st, "", false
 	}
 	if !rt.isDir {
 		rel = rt.fileName
 	}
-	f, st, err := rt.root.Open(strings.TrimSuffix(rel, "/"))
+	fd, st, err := rt.root.OpenFD(strings.TrimSuffix(rel, "/"))
 	if err != nil {
 		c.respondError(static.StatusForOpenError(err), false)
-		return nil, st, "", false
+		return noFile, st, "", false
 	}
-	return f, st, rel, true
+	return fd, st, rel, true
 }
 
 // serveStatic answers GET and HEAD from the route's file or directory.
 func (c *conn) serveStatic() {
 	ex := &c.ex
-	f, st, rel, ok := c.target()
+	fd, st, rel, ok := c.target()
 	if !ok {
 		return
 	}
 	if !st.IsDir {
-		c.serveFile(f, st, rel)
+		c.serveFile(fd, st, rel)
 		return
 	}
 	if !strings.HasSuffix(ex.cleanPath, "/") {
-		f.Close()
+		unix.Close(fd)
 		c.redirectToDirectory()
 		return
 	}
 	for _, index := range ex.rt.index {
 		name := path.Join(rel, index)
-		idx, ist, err := ex.rt.root.Open(name)
+		idx, ist, err := ex.rt.root.OpenFD(name)
 		if err != nil {
 			continue
 		}
 		if ist.IsDir {
-			idx.Close()
+			unix.Close(idx)
 			continue
 		}
-		f.Close()
+		unix.Close(fd)
 		c.serveFile(idx, ist, name)
 		return
 	}
 	if !ex.rt.cfg.DirectoryListing {
-		f.Close()
+		unix.Close(fd)
 		c.respondError(403, false)
 		return
 	}
-	c.serveListing(f)
+	c.serveListing(fd)
 }
 
 func (c *conn) redirectToDirectory() {
@@ -112,7 +114,7 @@ func (c *conn) redirectToDirectory() {
 }
 
 // serveFile answers with a regular file: validators, conditionals, a single range, and the body by sendfile.
-func (c *conn) serveFile(f *os.File, st static.FileStat, name string) {
+func (c *conn) serveFile(fd int, st static.FileStat, name string) {
 	ex := &c.ex
 	req := ex.req
 	var etagBuf [48]byte
@@ -120,7 +122,7 @@ func (c *conn) serveFile(f *os.File, st static.FileStat, name string) {
 	v := static.Validators{ETag: etag, ModTime: st.ModTimeNanos / 1e9}
 	if status := static.Evaluate(req.Method, v, req.Get("If-Match"), req.Get("If-Unmodified-Since"),
 		req.Get("If-None-Match"), req.Get("If-Modified-Since")); status != 0 {
-		f.Close()
+		unix.Close(fd)
 		if status == 304 {
 			b := c.beginResponse(304)
 			b = c.appendValidators(b, etag, v.ModTime)
@@ -136,7 +138,7 @@ func (c *conn) serveFile(f *os.File, st static.FileStat, name string) {
 		r, ok, unsatisfiable := static.ParseRange(rh, st.Size)
 		switch {
 		case unsatisfiable:
-			f.Close()
+			unix.Close(fd)
 			b := c.beginResponse(416)
 			b = append(b, "Content-Range: "...)
 			b = static.AppendUnsatisfiedRange(b, st.Size)
@@ -162,11 +164,11 @@ func (c *conn) serveFile(f *os.File, st static.FileStat, name string) {
 	}
 	c.output().B = c.endHead(b, length)
 	if ex.head || length == 0 {
-		f.Close()
+		unix.Close(fd)
 		return
 	}
 	ex.bodyBytes = length
-	c.file, c.fileOff, c.fileRemain = f, start, length
+	c.file, c.fileOff, c.fileRemain = fd, start, length
 }
 
 func (c *conn) appendValidators(b, etag []byte, modTime int64) []byte {
@@ -177,25 +179,26 @@ func (c *conn) appendValidators(b, etag []byte, modTime int64) []byte {
 	return append(b, "\r\n"...)
 }
 
-// serveListing renders the directory's HTML index.
-func (c *conn) serveListing(dir *os.File) {
+// serveListing renders the directory's HTML index. Entries are stat'ed relative to the open directory, never by
+// path, so a rename racing the listing cannot point it elsewhere.
+func (c *conn) serveListing(dirFd int) {
+	dir := os.NewFile(uintptr(dirFd), c.ex.cleanPath)
 	defer dir.Close()
-	entries, err := dir.ReadDir(maxListingEntries)
+	names, err := dir.Readdirnames(maxListingEntries)
 	if err != nil && err != io.EOF {
 		c.respondError(500, false)
 		return
 	}
-	list := make([]static.Entry, 0, len(entries))
-	for _, e := range entries {
-		name := e.Name()
+	list := make([]static.Entry, 0, len(names))
+	for _, name := range names {
 		if !c.ex.rt.cfg.AllowHidden && strings.HasPrefix(name, ".") {
 			continue
 		}
-		info, err := e.Info()
-		if err != nil {
-			continue // removed since ReadDir
+		var st unix.Stat_t
+		if unix.Fstatat(dirFd, name, &st, unix.AT_SYMLINK_NOFOLLOW) != nil {
+			continue // removed since it was listed
 		}
-		list = append(list, static.Entry{Name: name, IsDir: e.IsDir(), Size: info.Size(), ModTime: info.ModTime().Unix()})
+		list = append(list, static.Entry{Name: name, IsDir: st.Mode&unix.S_IFMT == unix.S_IFDIR, Size: st.Size, ModTime: st.Mtim.Sec})
 	}
 	body := static.AppendListing(nil, c.ex.cleanPath, list)
 	b := c.beginResponse(200)

@@ -43,6 +43,7 @@ type FileStat struct {
 	IsDir        bool
 	Size         int64
 	ModTimeNanos int64
+	Mode         uint32 // st_mode: type and permission bits
 }
 
 // Root is an open document root. Keeping the directory open saves the lookup
@@ -84,8 +85,24 @@ func (r *Root) Open(rel string) (*os.File, FileStat, error) {
 // open is Open with the confinement strategy chosen by the caller, so tests
 // can exercise the fallback on kernels that have openat2.
 func (r *Root) open(rel string, fallback bool) (*os.File, FileStat, error) {
-	if err := checkRel(rel); err != nil {
+	fd, fs, err := r.openFD(rel, fallback)
+	if err != nil {
 		return nil, FileStat{}, err
+	}
+	return os.NewFile(uintptr(fd), filepath.Join(r.dir, rel)), fs, nil
+}
+
+// OpenFD is Open returning the raw descriptor, which the caller must close.
+// The event loop sends file bodies with sendfile(2) and never reads through
+// an *os.File, so it skips the os.File wrapper (its finalizer and the failed
+// attempt to register a regular file with the runtime poller) on every request.
+func (r *Root) OpenFD(rel string) (int, FileStat, error) {
+	return r.openFD(rel, noOpenat2.Load())
+}
+
+func (r *Root) openFD(rel string, fallback bool) (int, FileStat, error) {
+	if err := checkRel(rel); err != nil {
+		return -1, FileStat{}, err
 	}
 	name := rel
 	if name == "" {
@@ -103,9 +120,9 @@ func (r *Root) open(rel string, fallback bool) (*os.File, FileStat, error) {
 		}
 	}
 	if err != nil {
-		return nil, FileStat{}, err
+		return -1, FileStat{}, err
 	}
-	return fileFromFD(fd, r.dir, rel)
+	return statFD(fd, rel)
 }
 
 // OpenBeneath opens root/rel so that the result is guaranteed to be beneath
@@ -214,11 +231,13 @@ func checkBeneath(rootDir, full string) error {
 	return ErrEscapesRoot
 }
 
-func fileFromFD(fd int, rootDir, rel string) (*os.File, FileStat, error) {
+// statFD reports what serving needs of an open descriptor, closing it when
+// it is not a regular file or directory.
+func statFD(fd int, rel string) (int, FileStat, error) {
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
 		unix.Close(fd)
-		return nil, FileStat{}, &os.PathError{Op: "fstat", Path: rel, Err: err}
+		return -1, FileStat{}, &os.PathError{Op: "fstat", Path: rel, Err: err}
 	}
 	var fs FileStat
 	switch st.Mode & unix.S_IFMT {
@@ -227,9 +246,10 @@ func fileFromFD(fd int, rootDir, rel string) (*os.File, FileStat, error) {
 		fs.IsDir = true
 	default:
 		unix.Close(fd)
-		return nil, FileStat{}, &os.PathError{Op: "open", Path: rel, Err: ErrNotRegular}
+		return -1, FileStat{}, &os.PathError{Op: "open", Path: rel, Err: ErrNotRegular}
 	}
 	fs.Size = st.Size
 	fs.ModTimeNanos = st.Mtim.Nano()
-	return os.NewFile(uintptr(fd), filepath.Join(rootDir, rel)), fs, nil
+	fs.Mode = st.Mode
+	return fd, fs, nil
 }
