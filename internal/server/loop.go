@@ -38,6 +38,7 @@ type loop struct {
 	conns     map[int]*conn
 	wheel     timerWheel
 	clock     clock
+	cache     fileCache
 
 	tasksMu sync.Mutex
 	closed  bool // the poller is closed: post drops tasks

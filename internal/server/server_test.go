@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -365,5 +366,58 @@ func TestGracefulShutdownFinishesInFlight(t *testing.T) {
 	}
 	if _, err := dialNoFail(ts.addr); err == nil {
 		t.Fatal("still accepting after shutdown")
+	}
+}
+
+func TestCachedFileFollowsChanges(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, strings.Replace(baseConfig, "workers: 2", "workers: 1", 1))
+	p := ts.dir + "/www/static/changing.txt"
+	if err := os.WriteFile(p, []byte("first"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	get := func() (int, string) {
+		resp, body := roundTrip(t, ts.addr, "GET /static/changing.txt HTTP/1.1\r\nHost: a\r\n\r\n", "GET")
+		return resp.StatusCode, body
+	}
+	if _, body := get(); body != "first" {
+		t.Fatalf("first read %q", body)
+	}
+	if _, body := get(); body != "first" { // now from the cache
+		t.Fatalf("cached read %q", body)
+	}
+	// A new size and mtime must show within the one-second revalidation window.
+	if err := os.WriteFile(p, []byte("second version"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { _, body := get(); return body == "second version" })
+	os.Remove(p)
+	waitFor(t, func() bool { status, _ := get(); return status == 404 })
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 3s")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func TestListingEscapesHostileNames(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, baseConfig)
+	name := `<img src=x onerror=alert(1)>&"q".txt`
+	if err := os.WriteFile(ts.dir+"/www/static/"+name, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, body := roundTrip(t, ts.addr, "GET /static/ HTTP/1.1\r\nHost: a\r\n\r\n", "GET")
+	if strings.Contains(body, "<img") || !strings.Contains(body, "&lt;img") {
+		t.Fatalf("listing does not escape: %s", body)
+	}
+	if strings.Contains(body, ".secret") {
+		t.Fatal("listing shows a dotfile")
 	}
 }

@@ -43,66 +43,76 @@ func hiddenSegment(rel string) bool {
 	return false
 }
 
-// target resolves the request to a file beneath the route's root, answering the error itself when it cannot.
-func (c *conn) target() (fd int, st static.FileStat, rel string, ok bool) {
+// serveStatic answers GET and HEAD from the route's file or directory: from the loop's small-file cache when it
+// can, else from a descriptor opened beneath the route's root.
+func (c *conn) serveStatic() {
 	ex := &c.ex
 	rt := ex.rt
 	rel, needsSlash := ex.routeRel()
 	if needsSlash {
 		c.redirectToDirectory()
-		return noFile, st, "", false
+		return
 	}
 	if !rt.cfg.AllowHidden && hiddenSegment(rel) {
 		c.respondError(404, false)
-		return noFile, st, "", false
+		return
 	}
 	if !rt.isDir {
 		rel = rt.fileName
 	}
+	now := c.l.clock.sec
+	if e := c.l.cache.lookup(rt, rel, now); e != nil {
+		c.serveFile(fileBody{fd: noFile, mem: e.body}, e.st, e.fileRel, e.etag)
+		return
+	}
 	fd, st, err := rt.root.OpenFD(strings.TrimSuffix(rel, "/"))
 	if err != nil {
 		c.respondError(static.StatusForOpenError(err), false)
-		return noFile, st, "", false
+		return
 	}
-	return fd, st, rel, true
+	fileRel := rel
+	if st.IsDir {
+		if !strings.HasSuffix(ex.cleanPath, "/") {
+			unix.Close(fd)
+			c.redirectToDirectory()
+			return
+		}
+		idx, ist, name := c.openIndex(rel)
+		if idx == noFile {
+			if !rt.cfg.DirectoryListing {
+				unix.Close(fd)
+				c.respondError(403, false)
+				return
+			}
+			c.serveListing(fd)
+			return
+		}
+		unix.Close(fd)
+		fd, st, fileRel = idx, ist, name
+	}
+	if e := c.l.cache.store(rt, rel, fileRel, fd, st, now); e != nil {
+		unix.Close(fd)
+		c.serveFile(fileBody{fd: noFile, mem: e.body}, e.st, e.fileRel, e.etag)
+		return
+	}
+	c.serveFile(fileBody{fd: fd}, st, fileRel, nil)
 }
 
-// serveStatic answers GET and HEAD from the route's file or directory.
-func (c *conn) serveStatic() {
-	ex := &c.ex
-	fd, st, rel, ok := c.target()
-	if !ok {
-		return
-	}
-	if !st.IsDir {
-		c.serveFile(fd, st, rel)
-		return
-	}
-	if !strings.HasSuffix(ex.cleanPath, "/") {
-		unix.Close(fd)
-		c.redirectToDirectory()
-		return
-	}
-	for _, index := range ex.rt.index {
+// openIndex opens the first index file of the directory rel that exists and is not a directory.
+func (c *conn) openIndex(rel string) (int, static.FileStat, string) {
+	for _, index := range c.ex.rt.index {
 		name := path.Join(rel, index)
-		idx, ist, err := ex.rt.root.OpenFD(name)
+		fd, st, err := c.ex.rt.root.OpenFD(name)
 		if err != nil {
 			continue
 		}
-		if ist.IsDir {
-			unix.Close(idx)
+		if st.IsDir {
+			unix.Close(fd)
 			continue
 		}
-		unix.Close(fd)
-		c.serveFile(idx, ist, name)
-		return
+		return fd, st, name
 	}
-	if !ex.rt.cfg.DirectoryListing {
-		unix.Close(fd)
-		c.respondError(403, false)
-		return
-	}
-	c.serveListing(fd)
+	return noFile, static.FileStat{}, ""
 }
 
 func (c *conn) redirectToDirectory() {
@@ -113,16 +123,31 @@ func (c *conn) redirectToDirectory() {
 	c.respondRedirect(301, loc)
 }
 
-// serveFile answers with a regular file: validators, conditionals, a single range, and the body by sendfile.
-func (c *conn) serveFile(fd int, st static.FileStat, name string) {
+// fileBody is where a file's bytes come from: an open descriptor (sent by sendfile) or the cache's copy.
+type fileBody struct {
+	fd  int
+	mem []byte
+}
+
+func (fb fileBody) release() {
+	if fb.fd != noFile {
+		unix.Close(fb.fd)
+	}
+}
+
+// serveFile answers with a regular file: validators, conditionals, a single range, and the body. etag may be
+// precomputed (cache entries); nil computes it.
+func (c *conn) serveFile(body fileBody, st static.FileStat, name string, etag []byte) {
 	ex := &c.ex
 	req := ex.req
-	var etagBuf [48]byte
-	etag := static.AppendETag(etagBuf[:0], st.ModTimeNanos, st.Size)
+	if etag == nil {
+		var etagBuf [48]byte
+		etag = static.AppendETag(etagBuf[:0], st.ModTimeNanos, st.Size)
+	}
 	v := static.Validators{ETag: etag, ModTime: st.ModTimeNanos / 1e9}
 	if status := static.Evaluate(req.Method, v, req.Get("If-Match"), req.Get("If-Unmodified-Since"),
 		req.Get("If-None-Match"), req.Get("If-Modified-Since")); status != 0 {
-		unix.Close(fd)
+		body.release()
 		if status == 304 {
 			b := c.beginResponse(304)
 			b = c.appendValidators(b, etag, v.ModTime)
@@ -138,14 +163,14 @@ func (c *conn) serveFile(fd int, st static.FileStat, name string) {
 		r, ok, unsatisfiable := static.ParseRange(rh, st.Size)
 		switch {
 		case unsatisfiable:
-			unix.Close(fd)
+			body.release()
 			b := c.beginResponse(416)
 			b = append(b, "Content-Range: "...)
 			b = static.AppendUnsatisfiedRange(b, st.Size)
 			b = append(b, "\r\nContent-Type: text/html; charset=utf-8\r\n"...)
-			body := builtinPage(416)
-			b = c.endHead(b, int64(len(body)))
-			c.output().B = c.appendBody(b, body)
+			page := builtinPage(416)
+			b = c.endHead(b, int64(len(page)))
+			c.output().B = c.appendBody(b, page)
 			return
 		case ok:
 			status, start, length = 206, r.Start, r.Length
@@ -162,13 +187,18 @@ func (c *conn) serveFile(fd int, st static.FileStat, name string) {
 		b = append(b, rangeHdr...)
 		b = append(b, "\r\n"...)
 	}
-	c.output().B = c.endHead(b, length)
+	b = c.endHead(b, length)
+	if body.fd == noFile {
+		c.output().B = c.appendBody(b, body.mem[start:start+length])
+		return
+	}
+	c.output().B = b
 	if ex.head || length == 0 {
-		unix.Close(fd)
+		body.release()
 		return
 	}
 	ex.bodyBytes = length
-	c.file, c.fileOff, c.fileRemain = fd, start, length
+	c.file, c.fileOff, c.fileRemain = body.fd, start, length
 }
 
 func (c *conn) appendValidators(b, etag []byte, modTime int64) []byte {
