@@ -60,17 +60,43 @@ func run(args []string, stdout, stderr io.Writer) int {
 		slog.Error("cannot start", "err", err)
 		return 1
 	}
+	for _, addr := range srv.Addrs() {
+		fmt.Fprintf(stderr, "ferrous: serving http://%s\n", addr)
+	}
 	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
-	sig := <-sigs
-	slog.Info("shutting down", "signal", sig.String(), "grace", cfg.ShutdownTimeout)
-	signal.Stop(sigs)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+	for sig := range sigs {
+		if sig == syscall.SIGHUP {
+			if next := reload(srv, *configPath); next != nil {
+				cfg = next
+			}
+			continue
+		}
+		slog.Info("shutting down", "signal", sig.String(), "grace", cfg.ShutdownTimeout)
+		break
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(ctx); err != nil {
 		slog.Warn("shutdown", "err", err)
 	}
 	return 0
+}
+
+// reload re-reads the config on SIGHUP. An invalid file is reported (every FILE:LINE problem) and the running
+// config keeps serving.
+func reload(srv *server.Server, path string) *config.Config {
+	cfg, err := config.Load(path)
+	if err != nil {
+		slog.Error("reload refused, keeping the running config", "file", path, "errors", err.Error())
+		return nil
+	}
+	if err := srv.Reload(cfg); err != nil {
+		slog.Error("reload failed, keeping the running config", "err", err)
+		return nil
+	}
+	return cfg
 }
 
 func startCPUProfile(path string) (stop func(), err error) {

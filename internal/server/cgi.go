@@ -101,7 +101,7 @@ func (j *cgiJob) abort() { bytebufferpool.Put(j.body) }
 func (j *cgiJob) finish(c *conn) {
 	ex := &c.ex
 	req := ex.req
-	srv := c.l.srv
+	cfg := c.l.srv.set.Load().cfg
 	meta := cgi.Meta{
 		Method:         string(req.Method),
 		ScriptName:     j.name,
@@ -133,12 +133,12 @@ func (j *cgiJob) finish(c *conn) {
 	ext := filepath.Ext(j.script)
 	bridge := &cgiBridge{c: c, l: c.l, body: j.body, ack: make(chan struct{}, 1), script: j.name}
 	run, err := cgi.Start(cgi.Job{
-		Interpreter: srv.cfg.CGIInterpreters[ext],
+		Interpreter: cfg.CGIInterpreters[ext],
 		Script:      j.script,
 		Dir:         filepath.Dir(j.script),
 		Env:         cgi.BuildEnv(meta),
 		Stdin:       bytes.NewReader(j.body.B),
-		Timeout:     srv.cfg.CGITimeout,
+		Timeout:     cfg.CGITimeout,
 	}, bridge)
 	if err != nil {
 		bytebufferpool.Put(j.body)

@@ -193,7 +193,7 @@ func (c *conn) process(data []byte) int {
 		switch c.state {
 		case stateHead:
 			if c.parser == nil {
-				c.parser = h1.NewParser(c.l.srv.limits)
+				c.parser = h1.NewParser(c.l.srv.set.Load().limits)
 			}
 			if !c.parser.Started() {
 				c.headStart = c.l.clock.sec
@@ -362,7 +362,7 @@ func (c *conn) idle() bool {
 
 // armTimer sets the one deadline that matters for the connection's current phase.
 func (c *conn) armTimer() {
-	srv := c.l.srv
+	set := c.l.srv.set.Load()
 	switch {
 	case c.state == stateDrain:
 		return // armed once by startLinger
@@ -371,16 +371,16 @@ func (c *conn) armTimer() {
 	case c.pendingOutput():
 		c.l.wheel.arm(c, c.lastActive+writeTimeoutSecs)
 	case c.state == stateBody:
-		c.l.wheel.arm(c, c.lastActive+srv.bodyTimeout)
+		c.l.wheel.arm(c, c.lastActive+set.bodyTimeout)
 	case c.parser != nil && c.parser.Started():
-		c.l.wheel.arm(c, c.headStart+srv.headerTimeout)
+		c.l.wheel.arm(c, c.headStart+set.headerTimeout)
 	default:
 		if c.parser != nil && c.requests > 0 {
 			// Idle keep-alive connections hand their parser buffers back: thousands of idle clients should
 			// cost almost nothing.
 			c.parser.Release()
 		}
-		c.l.wheel.arm(c, c.lastActive+srv.idleTimeout)
+		c.l.wheel.arm(c, c.lastActive+set.idleTimeout)
 	}
 }
 

@@ -69,6 +69,11 @@ func (c *conn) beginExchange() {
 	ex.head = req.IsMethod("HEAD")
 	ex.keepAlive = req.KeepAlive && !c.l.draining && c.requests < maxRequestsPerConn
 	ex.recordForLog(c)
+	if c.ln.retired.Load() {
+		c.respondError(503, true)
+		c.afterHead()
+		return
+	}
 	ex.vh = c.ln.pickVhost(req.Host)
 
 	if req.Form == h1.FormAsterisk {
@@ -335,7 +340,7 @@ func (ex *exchange) vhostForErrors(c *conn) *vhost {
 	if ex.vh != nil {
 		return ex.vh
 	}
-	return c.ln.vhosts[0]
+	return c.ln.hosts()[0]
 }
 
 // appendBody adds body bytes unless the request was HEAD.

@@ -165,9 +165,9 @@ func (rt *route) openRoot() error {
 // pickVhost chooses the server block for a Host header value: port stripped, case-insensitive, first block of
 // the listener as the default.
 func (ln *listener) pickVhost(host []byte) *vhost {
-	name := hostWithoutPort(host)
-	if len(name) > 0 {
-		for _, vh := range ln.vhosts {
+	vhosts := ln.hosts()
+	if name := hostWithoutPort(host); len(name) > 0 {
+		for _, vh := range vhosts {
 			for _, n := range vh.names {
 				if strings.EqualFold(n, string(name)) {
 					return vh
@@ -175,7 +175,7 @@ func (ln *listener) pickVhost(host []byte) *vhost {
 			}
 		}
 	}
-	return ln.vhosts[0]
+	return vhosts[0]
 }
 
 func hostWithoutPort(host []byte) []byte {

@@ -30,28 +30,57 @@ const maxRequestsPerConn = 10000
 
 // Server is a running ferrous instance built from one config.
 type Server struct {
-	cfg       *config.Config
+	set       atomic.Pointer[settings] // replaced whole on reload; loops load it per use
 	loops     []*loop
 	groups    []*listener
 	connCount atomic.Int64
-	maxConns  int64
 	accessLog *accessLog
 	sessions  *session.Manager
-	limits    h1.Limits
-	// Timeouts in whole seconds: the timer wheel has one-second resolution.
-	headerTimeout, bodyTimeout, idleTimeout int64
+	cgiActive atomic.Int64
 
-	startOnce sync.Once
-	stopOnce  sync.Once
-	done      chan struct{}
+	reloadMu sync.Mutex
+	stopping bool // under reloadMu: no reload once shutdown has begun
+	stopOnce sync.Once
+	done     chan struct{}
 }
 
-// listener is the set of virtual hosts sharing one host:port; each loop has its own socket for it.
+// settings are the config-derived values the loops consult. A reload swaps in a new value, so a loop always sees
+// one consistent config.
+type settings struct {
+	cfg      *config.Config
+	limits   h1.Limits
+	maxConns int64
+	// Timeouts in whole seconds: the timer wheel has one-second resolution.
+	headerTimeout, bodyTimeout, idleTimeout int64
+}
+
+func newSettings(cfg *config.Config) *settings {
+	st := &settings{
+		cfg:           cfg,
+		limits:        h1.DefaultLimits(),
+		maxConns:      int64(cfg.MaxConnections),
+		headerTimeout: wholeSeconds(cfg.HeaderTimeout),
+		bodyTimeout:   wholeSeconds(cfg.BodyTimeout),
+		idleTimeout:   wholeSeconds(cfg.ConnectionTimeout),
+	}
+	if st.maxConns <= 0 {
+		st.maxConns = 10000
+	}
+	return st
+}
+
+// listener is the set of virtual hosts sharing one host:port; each loop has its own socket for it. The virtual
+// hosts are swapped as a whole on reload, while connections keep their listener.
 type listener struct {
 	addr   netip.AddrPort
 	port   int
-	vhosts []*vhost
+	vhosts atomic.Pointer[[]*vhost]
+	// retired is set when a reload removed the listener: requests still arriving on its open connections are
+	// refused, since its routes' directories are closed.
+	retired atomic.Bool
 }
+
+func (ln *listener) hosts() []*vhost { return *ln.vhosts.Load() }
 
 // New builds a server from a validated config: it resolves routes and loads error pages, but opens no socket.
 func New(cfg *config.Config) (*Server, error) {
@@ -59,42 +88,57 @@ func New(cfg *config.Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, accessLog: al, done: make(chan struct{}), maxConns: int64(cfg.MaxConnections),
-		limits:        h1.DefaultLimits(),
-		headerTimeout: wholeSeconds(cfg.HeaderTimeout),
-		bodyTimeout:   wholeSeconds(cfg.BodyTimeout),
-		idleTimeout:   wholeSeconds(cfg.ConnectionTimeout),
-	}
-	if s.maxConns <= 0 {
-		s.maxConns = 10000
-	}
+	s := &Server{accessLog: al, done: make(chan struct{})}
+	s.set.Store(newSettings(cfg))
 	if cfg.Sessions != nil {
 		if s.sessions, err = openSessions(cfg.Sessions); err != nil {
 			return nil, err
 		}
 	}
+	if s.groups, err = buildGroups(cfg); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// buildGroups resolves the config's servers into listener groups, one per host:port (every port 0 is its own).
+func buildGroups(cfg *config.Config) ([]*listener, error) {
+	var groups []*listener
+	hosts := map[*listener][]*vhost{}
 	byAddr := map[netip.AddrPort]*listener{}
 	for i := range cfg.Servers {
 		sc := &cfg.Servers[i]
 		vh, err := newVhost(sc)
 		if err != nil {
+			closeGroupRoots(hosts)
 			return nil, err
 		}
 		addr, err := resolveListenAddr(sc.Host, sc.Port)
 		if err != nil {
+			closeGroupRoots(hosts)
 			return nil, err
 		}
 		ln := byAddr[addr]
 		if ln == nil || addr.Port() == 0 {
-			ln = &listener{addr: addr}
-			s.groups = append(s.groups, ln)
+			ln = &listener{addr: addr, port: int(addr.Port())}
+			groups = append(groups, ln)
 			if addr.Port() != 0 {
 				byAddr[addr] = ln
 			}
 		}
-		ln.vhosts = append(ln.vhosts, vh)
+		hosts[ln] = append(hosts[ln], vh)
 	}
-	return s, nil
+	for _, ln := range groups {
+		vhs := hosts[ln]
+		ln.vhosts.Store(&vhs)
+	}
+	return groups, nil
+}
+
+func closeGroupRoots(hosts map[*listener][]*vhost) {
+	for _, vhs := range hosts {
+		closeRoots(vhs)
+	}
 }
 
 func openSessions(sc *config.Sessions) (*session.Manager, error) {
@@ -138,7 +182,7 @@ func resolveListenAddr(host string, port int) (netip.AddrPort, error) {
 
 // Start opens the listening sockets and starts the loops. It returns once the server accepts connections.
 func (s *Server) Start() error {
-	n := s.cfg.Workers
+	n := s.set.Load().cfg.Workers
 	if n <= 0 {
 		n = runtime.NumCPU()
 	}
@@ -152,17 +196,11 @@ func (s *Server) Start() error {
 	}
 	for _, ln := range s.groups {
 		for _, l := range s.loops {
-			addr := ln.addr
-			if ln.port != 0 {
-				// Port 0 was asked for: every loop must bind the port the first one got.
-				addr = netip.AddrPortFrom(addr.Addr(), uint16(ln.port))
-			}
-			fd, port, err := netpoll.Listen(addr, true)
+			fd, err := ln.open()
 			if err != nil {
 				s.closeLoops()
 				return err
 			}
-			ln.port = port
 			if err := l.addListener(fd, ln); err != nil {
 				unix.Close(fd)
 				s.closeLoops()
@@ -180,6 +218,17 @@ func (s *Server) Start() error {
 	return nil
 }
 
+// open binds one more socket for the group. With port 0, the first socket picks the port and the others (one per
+// loop) bind the same one.
+func (ln *listener) open() (int, error) {
+	fd, port, err := netpoll.Listen(netip.AddrPortFrom(ln.addr.Addr(), uint16(ln.port)), true)
+	if err != nil {
+		return -1, err
+	}
+	ln.port = port
+	return fd, nil
+}
+
 func (s *Server) closeLoops() {
 	for _, l := range s.loops {
 		for fd := range l.listeners {
@@ -192,6 +241,8 @@ func (s *Server) closeLoops() {
 
 // Addrs returns the bound address of each listening group, in config order (ports resolved when 0 was asked).
 func (s *Server) Addrs() []string {
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
 	out := make([]string, 0, len(s.groups))
 	for _, ln := range s.groups {
 		out = append(out, net.JoinHostPort(ln.addr.Addr().String(), strconv.Itoa(ln.port)))
@@ -199,13 +250,16 @@ func (s *Server) Addrs() []string {
 	return out
 }
 
-func (s *Server) atConnectionCap() bool { return s.connCount.Load() >= s.maxConns }
+func (s *Server) atConnectionCap() bool { return s.connCount.Load() >= s.set.Load().maxConns }
 
 // Shutdown stops accepting, lets in-flight requests finish until ctx ends, then closes whatever is left.
 // It returns ctx's error if connections had to be cut.
 func (s *Server) Shutdown(ctx context.Context) error {
 	var err error
 	s.stopOnce.Do(func() {
+		s.reloadMu.Lock()
+		s.stopping = true
+		s.reloadMu.Unlock()
 		for _, l := range s.loops {
 			l.post(l.beginDrain)
 		}
@@ -238,11 +292,15 @@ func (s *Server) Shutdown(ctx context.Context) error {
 
 func (s *Server) closeRoots() {
 	for _, ln := range s.groups {
-		for _, vh := range ln.vhosts {
-			for _, rt := range vh.routes {
-				if rt.root != nil {
-					rt.root.Close()
-				}
+		closeRoots(ln.hosts())
+	}
+}
+
+func closeRoots(vhosts []*vhost) {
+	for _, vh := range vhosts {
+		for _, rt := range vh.routes {
+			if rt.root != nil {
+				rt.root.Close()
 			}
 		}
 	}
