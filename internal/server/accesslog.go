@@ -76,15 +76,21 @@ func (a *accessLog) record(c *conn) {
 		l.logBatch = bytebufferpool.Get()
 	}
 	ex := &c.ex
+	req := ex.req // still valid: the parser is reset only after the exchange is logged
 	b := l.logBatch.B
 	b = c.peer.Addr().AppendTo(b)
 	b = append(b, " - - "...)
 	b = append(b, l.clock.logStamp...)
-	b = append(b, ' ')
-	if ex.logUnparsed || len(ex.logLine) == 0 {
-		b = append(b, `"-"`...)
+	if req == nil {
+		b = append(b, ` "-"`...) // refused by the parser: no request line to show
 	} else {
-		b = append(b, ex.logLine[:ex.logSplit]...)
+		b = append(b, ` "`...)
+		b = appendLogEscaped(b, req.Method)
+		b = append(b, ' ')
+		b = appendLogEscaped(b, req.Target)
+		b = append(b, " HTTP/1."...)
+		b = strconv.AppendInt(b, int64(req.Minor), 10)
+		b = append(b, '"')
 	}
 	b = append(b, ' ')
 	b = strconv.AppendInt(b, int64(ex.status), 10)
@@ -94,10 +100,14 @@ func (a *accessLog) record(c *conn) {
 	} else {
 		b = append(b, '-')
 	}
-	if ex.logUnparsed || len(ex.logLine) == 0 {
+	if req == nil {
 		b = append(b, ` "-" "-"`...)
 	} else {
-		b = append(b, ex.logLine[ex.logSplit:]...)
+		b = append(b, ` "`...)
+		b = appendLogEscaped(b, req.Get("Referer"))
+		b = append(b, `" "`...)
+		b = appendLogEscaped(b, req.Get("User-Agent"))
+		b = append(b, '"')
 	}
 	l.logBatch.B = append(b, '\n')
 }
@@ -130,28 +140,6 @@ func (a *accessLog) close() {
 	if a.closer != nil {
 		a.closer.Close()
 	}
-}
-
-// recordForLog copies what the log line needs from the request, escaped: the request line, then the referer and
-// user agent. logSplit separates the two parts around the status and size.
-func (ex *exchange) recordForLog(c *conn) {
-	if !c.l.log.enabled() {
-		return
-	}
-	req := ex.req
-	b := append(ex.logLine[:0], '"')
-	b = appendLogEscaped(b, req.Method)
-	b = append(b, ' ')
-	b = appendLogEscaped(b, req.Target)
-	b = append(b, " HTTP/1."...)
-	b = strconv.AppendInt(b, int64(req.Minor), 10)
-	b = append(b, '"')
-	ex.logSplit = len(b)
-	b = append(b, ` "`...)
-	b = appendLogEscaped(b, req.Get("Referer"))
-	b = append(b, `" "`...)
-	b = appendLogEscaped(b, req.Get("User-Agent"))
-	ex.logLine = append(b, '"')
 }
 
 // appendLogEscaped writes bytes so that no client-controlled value can forge a log line or break its quoting.

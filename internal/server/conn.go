@@ -193,7 +193,7 @@ func (c *conn) process(data []byte) int {
 		switch c.state {
 		case stateHead:
 			if c.parser == nil {
-				c.parser = h1.NewParser(c.l.srv.set.Load().limits)
+				c.parser = c.l.getParser()
 			}
 			if !c.parser.Started() {
 				c.headStart = c.l.clock.sec
@@ -375,10 +375,11 @@ func (c *conn) armTimer() {
 	case c.parser != nil && c.parser.Started():
 		c.l.wheel.arm(c, c.headStart+set.headerTimeout)
 	default:
-		if c.parser != nil && c.requests > 0 {
-			// Idle keep-alive connections hand their parser buffers back: thousands of idle clients should
-			// cost almost nothing.
-			c.parser.Release()
+		if c.parser != nil {
+			// Idle keep-alive connections hand their parser back to the loop: thousands of idle clients
+			// should cost almost nothing, and busy ones reuse warm buffers.
+			c.l.putParser(c.parser)
+			c.parser = nil
 		}
 		c.l.wheel.arm(c, c.lastActive+set.idleTimeout)
 	}
@@ -395,8 +396,7 @@ func (c *conn) onTimeout() {
 		}
 		c.state = stateHead
 		if c.ex.req == nil || c.ex.logged {
-			c.ex.reset(c)
-			c.ex.logUnparsed = true
+			c.ex.reset(c) // a head that never completed: logged without a request line
 		}
 		c.respondError(408, true)
 		c.finishExchange()
@@ -430,6 +430,9 @@ func (c *conn) close() {
 		bytebufferpool.Put(c.out)
 		c.out = nil
 	}
+	if c.parser != nil && !c.parser.Started() && c.ex.req == nil {
+		c.l.putParser(c.parser)
+	}
 	c.parser = nil
 }
 
@@ -442,7 +445,6 @@ func (c *conn) failRequest(err error) {
 		status = pe.Status
 	}
 	c.ex.reset(c)
-	c.ex.logUnparsed = true
 	c.respondError(status, true)
 	c.finishExchange()
 }

@@ -34,12 +34,6 @@ type exchange struct {
 	// cleanPath is the decoded, dot-segment-free path the route was matched on.
 	cleanPath string
 
-	// logUnparsed marks a request the parser refused: the access log shows "-" for its request line.
-	logUnparsed bool
-	// logLine keeps the request's fields for the access log, copied because an asynchronous response may be
-	// logged after the parser's buffer has been reused.
-	logLine  []byte
-	logSplit int
 	async    asyncHandle
 	session  *session.Session
 }
@@ -48,7 +42,7 @@ type exchange struct {
 type asyncHandle interface{ cancel() }
 
 func (ex *exchange) reset(c *conn) {
-	*ex = exchange{c: c, logLine: ex.logLine[:0], status: 0}
+	*ex = exchange{c: c}
 }
 
 func (ex *exchange) cancel() {
@@ -68,7 +62,6 @@ func (c *conn) beginExchange() {
 	ex.http10 = req.Minor == 0
 	ex.head = req.IsMethod("HEAD")
 	ex.keepAlive = req.KeepAlive && !c.l.draining && c.requests < maxRequestsPerConn
-	ex.recordForLog(c)
 	if c.ln.retired.Load() {
 		c.respondError(503, true)
 		c.afterHead()

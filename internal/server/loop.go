@@ -12,6 +12,7 @@ import (
 	"github.com/valyala/bytebufferpool"
 	"golang.org/x/sys/unix"
 
+	"ferrous/internal/h1"
 	"ferrous/internal/netpoll"
 )
 
@@ -39,6 +40,7 @@ type loop struct {
 	wheel     timerWheel
 	clock     clock
 	cache     fileCache
+	parsers   []*h1.Parser // free parsers, taken by connections while they read a request
 
 	tasksMu sync.Mutex
 	closed  bool // the poller is closed: post drops tasks
@@ -207,6 +209,25 @@ func (l *loop) resumeAccept() {
 		}
 	}
 	l.paused = false
+}
+
+// maxFreeParsers bounds the loop's free list; beyond it parsers of idle connections are left to the GC.
+const maxFreeParsers = 256
+
+func (l *loop) getParser() *h1.Parser {
+	if n := len(l.parsers); n > 0 {
+		p := l.parsers[n-1]
+		l.parsers = l.parsers[:n-1]
+		return p
+	}
+	return h1.NewParser(l.srv.set.Load().limits)
+}
+
+func (l *loop) putParser(p *h1.Parser) {
+	if len(l.parsers) < maxFreeParsers {
+		p.Reset()
+		l.parsers = append(l.parsers, p)
+	}
 }
 
 // closePoller ends the loop for good; Shutdown calls it once the loop's goroutine has returned.

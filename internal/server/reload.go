@@ -151,6 +151,7 @@ func (l *loop) applyReload(newFds map[int]*listener, removed []*listener) {
 		}
 	}
 	l.cache = fileCache{}
+	l.parsers = nil // built with the old limits
 	for _, c := range l.conns {
 		if c.ln.retired.Load() && c.idle() {
 			c.close()
