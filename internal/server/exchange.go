@@ -34,8 +34,8 @@ type exchange struct {
 	// cleanPath is the decoded, dot-segment-free path the route was matched on.
 	cleanPath string
 
-	async    asyncHandle
-	session  *session.Session
+	async   asyncHandle
+	session *session.Session
 }
 
 // asyncHandle is whatever runs a response outside the loop (a CGI script); cancel stops it when the client leaves.
