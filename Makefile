@@ -3,7 +3,7 @@ GO        ?= go
 FUZZTIME  ?= 15s
 BIN       := bin
 
-.PHONY: all build run test vet unit race fuzz clean
+.PHONY: all build run test vet unit race fuzz bench clean
 
 all: build
 
@@ -24,6 +24,16 @@ race:
 	$(GO) test -race -count=1 ./internal/server/... ./internal/netpoll/... ./cmd/...
 
 test: vet unit race
+
+BENCHFLAGS ?=
+
+# Builds both binaries, then runs the seed's three benchmarks against a ferrous started for them; reports land in
+# loadtests/results/ (ignored by git). `make bench BENCHFLAGS=-d=1s` is a quick check.
+bench:
+	$(GO) build -o $(BIN)/ferrous ./cmd/ferrous
+	$(GO) build -o $(BIN)/ferrous-load ./cmd/ferrous-load
+	./$(BIN)/ferrous-load -server -compare seed -out-dir loadtests/results $(BENCHFLAGS) \
+		loadtests/get.yaml loadtests/post.yaml loadtests/upload.yaml
 
 clean:
 	rm -rf $(BIN)
