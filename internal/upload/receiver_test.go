@@ -3,6 +3,7 @@ package upload
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	stdmultipart "mime/multipart"
 	"net/textproto"
@@ -354,26 +355,36 @@ func TestAbortMidPartLeavesNoFile(t *testing.T) {
 	}
 }
 
-func TestTemporaryFileIsHidden(t *testing.T) {
+func TestPartialFileIsNeverVisible(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	r := NewReceiver(dir, 1)
-	part := &multipart.Part{Name: "f", FileName: "a.txt", HasFileName: true}
-	if err := r.Handle(multipart.EventPartBegin, part, nil); err != nil {
-		t.Fatal(err)
+	for _, named := range []bool{false, true} {
+		t.Run(fmt.Sprintf("named=%v", named), func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			r := NewReceiver(dir, 1)
+			r.noTmpfile = named
+			part := &multipart.Part{Name: "f", FileName: "a.txt", HasFileName: true}
+			if err := r.Handle(multipart.EventPartBegin, part, nil); err != nil {
+				t.Fatal(err)
+			}
+			if err := r.Handle(multipart.EventPartData, part, []byte("abc")); err != nil {
+				t.Fatal(err)
+			}
+			names := listDir(t, dir)
+			if named {
+				if len(names) != 1 || !strings.HasPrefix(names[0], tempPrefix) || !strings.HasSuffix(names[0], tempSuffix) ||
+					len(names[0]) != len(tempPrefix)+8+len(tempSuffix) {
+					t.Fatalf("directory during upload holds %q, want one %sXXXXXXXX%s file", names, tempPrefix, tempSuffix)
+				}
+			} else if len(names) != 0 {
+				t.Fatalf("an unnamed temporary file shows in the directory: %q", names)
+			}
+			if err := r.Handle(multipart.EventPartEnd, part, nil); err != nil {
+				t.Fatal(err)
+			}
+			checkDir(t, dir, map[string]string{"a.txt": "abc"})
+		})
 	}
-	if err := r.Handle(multipart.EventPartData, part, []byte("abc")); err != nil {
-		t.Fatal(err)
-	}
-	names := listDir(t, dir)
-	if len(names) != 1 || !strings.HasPrefix(names[0], tempPrefix) || !strings.HasSuffix(names[0], tempSuffix) ||
-		len(names[0]) != len(tempPrefix)+8+len(tempSuffix) {
-		t.Fatalf("directory during upload holds %q, want one %sXXXXXXXX%s file", names, tempPrefix, tempSuffix)
-	}
-	if err := r.Handle(multipart.EventPartEnd, part, nil); err != nil {
-		t.Fatal(err)
-	}
-	checkDir(t, dir, map[string]string{"a.txt": "abc"})
 }
 
 func TestPlantedSymlinkIsNotFollowed(t *testing.T) {
