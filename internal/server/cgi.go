@@ -131,6 +131,14 @@ func (j *cgiJob) finish(c *conn) {
 		meta.Extra = [][2]string{{"FERROUS_SESSION_ID", s.ID}, {"FERROUS_SESSION_VALUES", session.EncodeValues(s.Values)}}
 	}
 	ext := filepath.Ext(j.script)
+	if srv := c.l.srv; srv.cgiActive.Add(1) > srv.set.Load().maxCGI {
+		// Every running script holds a process and a thread: past the cap, refuse quickly rather than queue.
+		srv.cgiActive.Add(-1)
+		bytebufferpool.Put(j.body)
+		c.respondError(503, false)
+		c.finishExchange()
+		return
+	}
 	bridge := &cgiBridge{c: c, l: c.l, body: j.body, ack: make(chan struct{}, 1), script: j.name}
 	run, err := cgi.Start(cgi.Job{
 		Interpreter: cfg.CGIInterpreters[ext],
@@ -141,6 +149,7 @@ func (j *cgiJob) finish(c *conn) {
 		Timeout:     cfg.CGITimeout,
 	}, bridge)
 	if err != nil {
+		c.l.srv.cgiActive.Add(-1)
 		bytebufferpool.Put(j.body)
 		slog.Error("cgi start", "script", j.script, "err", err)
 		c.respondError(500, false)
@@ -261,6 +270,7 @@ func (b *cgiBridge) onBody(data []byte) {
 }
 
 func (b *cgiBridge) onDone(err error) {
+	b.l.srv.cgiActive.Add(-1)
 	bytebufferpool.Put(b.body)
 	if !b.live() {
 		return

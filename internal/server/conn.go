@@ -21,6 +21,10 @@ const (
 	sendfileChunk    = 1 << 20
 	lingerSeconds    = 2
 	writeTimeoutSecs = 60
+	// minBodyRate is the slowest body upload tolerated, in bytes per second, on top of body_timeout_secs: a
+	// client trickling one byte just inside every timeout would otherwise hold a connection (and an upload's
+	// temporary file) for ever.
+	minBodyRate = 1024
 )
 
 // noFile marks a connection with no file body pending.
@@ -371,7 +375,7 @@ func (c *conn) armTimer() {
 	case c.pendingOutput():
 		c.l.wheel.arm(c, c.lastActive+writeTimeoutSecs)
 	case c.state == stateBody:
-		c.l.wheel.arm(c, c.lastActive+set.bodyTimeout)
+		c.l.wheel.arm(c, c.body.deadline(c.lastActive, set.bodyTimeout))
 	case c.parser != nil && c.parser.Started():
 		c.l.wheel.arm(c, c.headStart+set.headerTimeout)
 	default:

@@ -188,6 +188,7 @@ func (c *conn) afterHead() {
 		limit = ex.vh.cfg.MaxBodySize
 	}
 	c.body.start(c, req, limit, c.body.sink)
+	c.body.started = c.l.clock.sec
 	c.state = stateBody
 }
 
@@ -383,6 +384,17 @@ type bodyReader struct {
 	total     int64
 	sink      bodySink
 	c         *conn
+	started   int64 // second the body began
+}
+
+// deadline is when a body read times out: body_timeout after the last bytes arrived, and never later than
+// the time the bytes so far would take at minBodyRate, plus one body_timeout of grace.
+func (b *bodyReader) deadline(lastActive, timeout int64) int64 {
+	gap := lastActive + timeout
+	if rate := b.started + timeout + b.total/minBodyRate; rate < gap {
+		return rate
+	}
+	return gap
 }
 
 func (b *bodyReader) start(c *conn, req *h1.Request, limit int64, sink bodySink) {

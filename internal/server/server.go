@@ -28,6 +28,9 @@ import (
 // one client cannot pin a connection (and its loop's share of work) forever.
 const maxRequestsPerConn = 10000
 
+// defaultMaxCGI bounds concurrent CGI processes.
+const defaultMaxCGI = 64
+
 // Server is a running ferrous instance built from one config.
 type Server struct {
 	set       atomic.Pointer[settings] // replaced whole on reload; loops load it per use
@@ -50,6 +53,7 @@ type settings struct {
 	cfg      *config.Config
 	limits   h1.Limits
 	maxConns int64
+	maxCGI   int64 // scripts running at once, server-wide
 	// Timeouts in whole seconds: the timer wheel has one-second resolution.
 	headerTimeout, bodyTimeout, idleTimeout int64
 }
@@ -59,6 +63,7 @@ func newSettings(cfg *config.Config) *settings {
 		cfg:           cfg,
 		limits:        h1.DefaultLimits(),
 		maxConns:      int64(cfg.MaxConnections),
+		maxCGI:        defaultMaxCGI,
 		headerTimeout: wholeSeconds(cfg.HeaderTimeout),
 		bodyTimeout:   wholeSeconds(cfg.BodyTimeout),
 		idleTimeout:   wholeSeconds(cfg.ConnectionTimeout),
@@ -151,12 +156,32 @@ func openSessions(sc *config.Sessions) (*session.Manager, error) {
 			return nil, fmt.Errorf("opening session store: %w", err)
 		}
 		store = fs
+	case config.StoreRedis:
+		rs, err := session.NewRedisStore(opts, session.RedisOptions{
+			URL:            sc.URL,
+			OnAvailability: logSessionAvailability,
+		}, time.Now())
+		if err != nil {
+			return nil, fmt.Errorf("opening session store: %w", err)
+		}
+		store = rs
 	default:
 		store = session.NewMemoryStore(opts)
 	}
 	return session.NewManager(store, session.CookieOptions{
 		Name: sc.CookieName, Path: "/", MaxAge: int(sc.TTL / time.Second), Secure: sc.Secure,
 	}), nil
+}
+
+// logSessionAvailability logs each change of a shared session store's
+// availability once, not every request it fails; the URL is left out because
+// it may hold a password.
+func logSessionAvailability(available bool, err error) {
+	if available {
+		slog.Info("session store available again")
+		return
+	}
+	slog.Error("session store unavailable: requests to session routes answer 503 until it returns", "err", err)
 }
 
 func wholeSeconds(d time.Duration) int64 {

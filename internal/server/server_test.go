@@ -420,3 +420,34 @@ func TestListingEscapesHostileNames(t *testing.T) {
 		t.Fatal("listing shows a dotfile")
 	}
 }
+
+func TestTricklingBodyGets408(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, strings.Replace(baseConfig, "header_timeout_secs: 2", "header_timeout_secs: 2\nbody_timeout_secs: 2", 1))
+	c := ts.dial(t)
+	body := "--XX\r\nContent-Disposition: form-data; name=\"f\"; filename=\"slow.txt\"\r\n\r\n"
+	c.send("POST /up/ HTTP/1.1\r\nHost: a\r\nContent-Type: multipart/form-data; boundary=XX\r\nContent-Length: 900\r\n\r\n" + body)
+	// One byte a second keeps every gap under body_timeout_secs, but the rate is far below the minimum.
+	start := time.Now()
+	go func() {
+		for i := 0; i < 20; i++ {
+			time.Sleep(time.Second)
+			if _, err := c.Write([]byte("x")); err != nil {
+				return
+			}
+		}
+	}()
+	resp, _ := c.read("POST")
+	if resp.StatusCode != 408 {
+		t.Fatalf("status %d, want 408", resp.StatusCode)
+	}
+	if d := time.Since(start); d > 6*time.Second {
+		t.Fatalf("408 after %v", d)
+	}
+	entries, _ := os.ReadDir(ts.dir + "/www/up")
+	for _, e := range entries {
+		if e.Name() == "slow.txt" {
+			t.Fatal("partial upload stored")
+		}
+	}
+}
