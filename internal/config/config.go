@@ -30,8 +30,9 @@ type Config struct {
 
 // Sessions configures the session store shared by all servers.
 type Sessions struct {
-	Store       string // "memory" or "file"
+	Store       string // "memory", "file" or "redis"
 	Dir         string // cleaned; only for the file store
+	URL         string // redis:// or rediss://; only for the redis store
 	TTL         time.Duration
 	CookieName  string
 	Secure      bool
@@ -83,6 +84,7 @@ const (
 const (
 	StoreMemory = "memory"
 	StoreFile   = "file"
+	StoreRedis  = "redis"
 )
 
 // Special values of `access_log:`.

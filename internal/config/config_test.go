@@ -422,9 +422,9 @@ func TestParseInvalid(t *testing.T) {
 		},
 		{
 			name: "unknown route and sessions fields",
-			yaml: "sessions: {store: memory, ttl: 5}\n" + strings.Replace(minimal, "file: www", "file: www\n        dir_listing: true", 1),
+			yaml: "sessions: {store: memory, lifetime: 5}\n" + strings.Replace(minimal, "file: www", "file: www\n        dir_listing: true", 1),
 			want: []string{
-				`config.yaml:1: unknown sessions field "ttl"`,
+				`config.yaml:1: unknown sessions field "lifetime"`,
 				`config.yaml:8: unknown route field "dir_listing"`,
 			},
 		},
@@ -665,15 +665,43 @@ servers:
 			yaml: "sessions:\n  ttl_secs: 0\n  cookie_name: \"my cookie\"\n  max_sessions: 0\n" + minimal,
 			want: []string{
 				"config.yaml:2: ttl_secs must be between 1 and 2592000",
-				"config.yaml:2: store is required (memory or file)",
+				"config.yaml:2: store is required (memory, file or redis)",
 				`config.yaml:3: cookie_name must be a cookie-name token, got "my cookie"`,
 				"config.yaml:4: max_sessions must be between 1 and 10000000",
 			},
 		},
 		{
-			name: "sessions store and dir",
+			name: "unknown sessions store",
+			yaml: "sessions: {store: mongo}\n" + minimal,
+			want: []string{`config.yaml:1: store must be memory, file or redis, got "mongo"`},
+		},
+		{
+			name: "redis store needs url",
 			yaml: "sessions: {store: redis}\n" + minimal,
-			want: []string{`config.yaml:1: store must be memory or file, got "redis"`},
+			want: []string{"config.yaml:1: url is required when store is redis"},
+		},
+		{
+			name: "redis store takes no dir or max_sessions",
+			yaml: "sessions:\n  store: redis\n  url: redis://127.0.0.1:6379/0\n  dir: x\n  max_sessions: 10\n" + minimal,
+			want: []string{
+				"config.yaml:4: dir is only used when store is file",
+				"config.yaml:5: max_sessions is not used when store is redis (bound Redis with its maxmemory)",
+			},
+		},
+		{
+			name: "url only for the redis store",
+			yaml: "sessions:\n  store: memory\n  url: redis://127.0.0.1:6379/0\n" + minimal,
+			want: []string{"config.yaml:3: url is only used when store is redis"},
+		},
+		{
+			name: "url with a file store",
+			yaml: "sessions: {store: file, dir: x, url: 'redis://h/0'}\n" + minimal,
+			want: []string{"config.yaml:1: url is only used when store is redis"},
+		},
+		{
+			name: "url not a string",
+			yaml: "sessions:\n  store: redis\n  url: [a, b]\n" + minimal,
+			want: []string{"config.yaml:3: url must be a string, got a list"},
 		},
 		{
 			name: "file store needs dir; memory store takes none",
@@ -805,8 +833,8 @@ servers:
 `,
 			want: []string{
 				`config.yaml:3: server_name "b.example" on 0.0.0.0:80 is already used by the server at line 2`,
-				"config.yaml:5: server on 0.0.0.0:80 has no server_name, like the server at line 4",
-				"config.yaml:7: server on [::1]:81 has no server_name, like the server at line 6",
+				"config.yaml:5: server on 0.0.0.0:80 without server_name clashes with the server at line 4",
+				"config.yaml:7: server on [::1]:81 without server_name clashes with the server at line 6",
 			},
 		},
 		{

@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -10,7 +11,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -114,7 +115,7 @@ func Parse(data []byte, opts ParseOptions) (*Config, error) {
 		errs = append(errs, e)
 	}
 	if len(errs) > 0 {
-		sort.SliceStable(errs, func(i, j int) bool { return errs[i].Line < errs[j].Line })
+		slices.SortStableFunc(errs, func(a, b *Error) int { return cmp.Compare(a.Line, b.Line) })
 		return nil, errs
 	}
 	return cfg, nil
@@ -175,6 +176,7 @@ type rawConfig struct {
 type rawSessions struct {
 	Store       string `yaml:"store"`
 	Dir         string `yaml:"dir"`
+	URL         string `yaml:"url"`
 	TTLSecs     int    `yaml:"ttl_secs"`
 	CookieName  string `yaml:"cookie_name"`
 	Secure      bool   `yaml:"secure"`

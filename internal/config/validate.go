@@ -187,10 +187,10 @@ func (w *walker) sessions(top *section) (*Sessions, bool) {
 	store, sn, ok := w.str(s, "store")
 	switch {
 	case sn == nil:
-		w.errorf(s.node.Line, "store is required (memory or file)")
+		w.errorf(s.node.Line, "store is required (memory, file or redis)")
 	case !ok:
-	case store != StoreMemory && store != StoreFile:
-		w.errorf(sn.Line, "store must be memory or file, got %q", truncate(store))
+	case store != StoreMemory && store != StoreFile && store != StoreRedis:
+		w.errorf(sn.Line, "store must be memory, file or redis, got %q", truncate(store))
 	default:
 		out.Store = store
 	}
@@ -201,7 +201,7 @@ func (w *walker) sessions(top *section) (*Sessions, bool) {
 			w.errorf(s.node.Line, "dir is required when store is file")
 		}
 	case !ok:
-	case store == StoreMemory:
+	case store == StoreMemory || store == StoreRedis:
 		w.errorf(dn.Line, "dir is only used when store is file")
 	case dir == "":
 		w.errorf(dn.Line, "dir must not be empty")
@@ -209,6 +209,7 @@ func (w *walker) sessions(top *section) (*Sessions, bool) {
 		out.Dir = w.resolvePath(dir)
 		w.checkPath(dn, "dir", out.Dir, wantDir)
 	}
+	w.redisURL(s, store, out)
 	if name, nn, ok := w.str(s, "cookie_name"); ok {
 		if isToken(name) {
 			out.CookieName = name
@@ -291,7 +292,7 @@ func (w *walker) checkVhost(taken map[listener]*vhosts, ls listener, srv Server,
 	addr := hostPort(ls.host, ls.port)
 	if len(srv.Names) == 0 {
 		if v.nameless != 0 {
-			w.errorf(srv.Line, "server on %s has no server_name, like the server at line %d", addr, v.nameless)
+			w.errorf(srv.Line, "server on %s without server_name clashes with the server at line %d", addr, v.nameless)
 			return
 		}
 		v.nameless = srv.Line
@@ -382,6 +383,7 @@ func (w *walker) serverNames(s *section) ([]string, []int) {
 	}
 	names := make([]string, 0, len(items))
 	nameLines := make([]int, 0, len(items))
+	seen := make(map[string]bool, len(items))
 	for i, name := range items {
 		name = strings.ToLower(name)
 		switch {
@@ -389,9 +391,10 @@ func (w *walker) serverNames(s *section) ([]string, []int) {
 			w.errorf(lines[i], "server_name must not be an empty string")
 		case strings.ContainsFunc(name, func(r rune) bool { return r <= ' ' || r == 0x7f }):
 			w.errorf(lines[i], "server_name %q must not contain spaces", truncate(name))
-		case slices.Contains(names, name):
+		case seen[name]:
 			w.errorf(lines[i], "server_name %q is listed twice", truncate(name))
 		default:
+			seen[name] = true
 			names = append(names, name)
 			nameLines = append(nameLines, lines[i])
 		}
@@ -643,15 +646,17 @@ func (w *walker) methods(s *section, r *Route) bool {
 		w.errorf(n.Line, "methods must list at least one method")
 		return false
 	}
+	seen := make(map[string]bool, len(allowedMethods))
 	for i, m := range items {
 		switch {
 		case !slices.Contains(allowedMethods, m):
 			w.errorf(lines[i], "methods: unknown method %q (want one of %s)", truncate(m), strings.Join(allowedMethods, ", "))
 			valid = false
-		case slices.Contains(items[:i], m):
+		case seen[m]:
 			w.errorf(lines[i], "methods lists %s twice", m)
 			valid = false
 		}
+		seen[m] = true
 	}
 	r.Methods = items
 	return valid

@@ -141,7 +141,10 @@ func (c *conn) dispatch() {
 	if rc.Session && c.l.srv.sessions != nil {
 		s, err := c.l.srv.sessions.Load(ex.req.Get("Cookie"), c.l.clock.now)
 		if err != nil {
-			slog.Error("loading session", "err", err)
+			if !errors.Is(err, session.ErrUnavailable) {
+				// An unavailable store is logged once per change by the store itself, not per request.
+				slog.Error("loading session", "err", err)
+			}
 			c.respondError(503, false)
 			return
 		}
@@ -271,7 +274,9 @@ func (c *conn) commitSession(b []byte) []byte {
 	setCookie, err := c.l.srv.sessions.Commit(ex.session, c.l.clock.now)
 	ex.session = nil
 	if err != nil {
-		slog.Warn("saving session", "err", err)
+		if !errors.Is(err, session.ErrUnavailable) {
+			slog.Warn("saving session", "err", err)
+		}
 		return b
 	}
 	if setCookie != nil {

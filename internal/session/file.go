@@ -142,8 +142,9 @@ func (s *FileStore) Skipped() int { return s.skipped }
 func (s *FileStore) TTL() time.Duration { return s.t.opts.TTL }
 
 // Get implements Store; it reads memory only.
-func (s *FileStore) Get(id string, now time.Time) (Values, bool) {
-	return s.t.get(id, now)
+func (s *FileStore) Get(id string, now time.Time) (Values, bool, error) {
+	v, ok := s.t.get(id, now)
+	return v, ok, nil
 }
 
 // Save implements Store. A Save that changes nothing but the expiry is kept
@@ -216,7 +217,7 @@ func (s *FileStore) removeExpiredFiles(ids []string) {
 	}
 }
 
-// Len implements Store.
+// Len returns the number of stored sessions, expired or not.
 func (s *FileStore) Len() int { return int(s.t.count.Load()) }
 
 // Close implements Store. Files stay for the next open.

@@ -71,17 +71,17 @@ func TestFileStoreReopen(t *testing.T) {
 	}
 
 	reopened := openFileStore(t, dir, Options{TTL: testTTL}, t0.Add(time.Second))
-	if got, ok := reopened.Get(first, t0.Add(time.Second)); !ok || !maps.Equal(got, awkward) {
+	if got, ok := mustGet(t, reopened, first, t0.Add(time.Second)); !ok || !maps.Equal(got, awkward) {
 		t.Errorf("after reopen Get = %q, %v; want %q", got, ok, awkward)
 	}
-	if got, ok := reopened.Get(second, t0.Add(time.Second)); !ok || len(got) != 0 {
+	if got, ok := mustGet(t, reopened, second, t0.Add(time.Second)); !ok || len(got) != 0 {
 		t.Errorf("after reopen Get(empty session) = %q, %v", got, ok)
 	}
 	if reopened.Len() != 2 || reopened.Skipped() != 0 {
 		t.Errorf("Len %d, Skipped %d; want 2, 0", reopened.Len(), reopened.Skipped())
 	}
 	// The loaded expiry is the saved one, not the reopen time plus TTL.
-	if _, ok := reopened.Get(first, t0.Add(testTTL)); ok {
+	if _, ok := mustGet(t, reopened, first, t0.Add(testTTL)); ok {
 		t.Error("reloaded session outlived its saved expiry")
 	}
 }
@@ -95,13 +95,13 @@ func TestFileStoreExpiredNotLoaded(t *testing.T) {
 	mustSave(t, s, live, Values{"k": "v"}, t0.Add(testTTL/2))
 
 	reopened := openFileStore(t, dir, Options{TTL: testTTL}, t0.Add(testTTL))
-	if _, ok := reopened.Get(expired, t0); ok {
+	if _, ok := mustGet(t, reopened, expired, t0); ok {
 		t.Error("expired session was loaded")
 	}
 	if fileExists(dir, expired) {
 		t.Error("expired session file was left behind")
 	}
-	if _, ok := reopened.Get(live, t0.Add(testTTL)); !ok {
+	if _, ok := mustGet(t, reopened, live, t0.Add(testTTL)); !ok {
 		t.Error("live session was not loaded")
 	}
 	if reopened.Skipped() != 0 {
@@ -149,13 +149,13 @@ func TestFileStoreCorruptSkipped(t *testing.T) {
 			}
 
 			reopened := openFileStore(t, dir, o, t0)
-			if _, ok := reopened.Get(corrupt, t0); ok {
+			if _, ok := mustGet(t, reopened, corrupt, t0); ok {
 				t.Error("corrupt session was loaded")
 			}
 			if fileExists(dir, corrupt) {
 				t.Error("corrupt file was left behind")
 			}
-			if _, ok := reopened.Get(kept, t0); !ok {
+			if _, ok := mustGet(t, reopened, kept, t0); !ok {
 				t.Error("good session was not loaded")
 			}
 			if reopened.Skipped() != 1 {
@@ -213,7 +213,7 @@ func TestFileStoreCapacityOnLoad(t *testing.T) {
 	if reopened.Len() != 2 || reopened.Skipped() != 1 {
 		t.Fatalf("Len %d, Skipped %d; want 2, 1", reopened.Len(), reopened.Skipped())
 	}
-	if _, ok := reopened.Get(ids[0], t0); ok || fileExists(dir, ids[0]) {
+	if _, ok := mustGet(t, reopened, ids[0], t0); ok || fileExists(dir, ids[0]) {
 		t.Error("the session closest to expiry should have been dropped")
 	}
 }
@@ -300,7 +300,7 @@ func TestFileStoreRefreshWrites(t *testing.T) {
 				t.Errorf("expiry on disk = %v; want %v", got, want)
 			}
 			// Memory always slides, whatever is on disk.
-			if _, ok := s.Get(id, t0.Add(tt.at+testTTL-time.Nanosecond)); !ok {
+			if _, ok := mustGet(t, s, id, t0.Add(tt.at+testTTL-time.Nanosecond)); !ok {
 				t.Error("in-memory expiry did not slide")
 			}
 		})
@@ -326,9 +326,9 @@ func TestFileStoreConcurrentSameID(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	inMemory, _ := s.Get(id, t0)
+	inMemory, _ := mustGet(t, s, id, t0)
 	onDisk := openFileStore(t, dir, Options{TTL: testTTL}, t0)
-	if got, ok := onDisk.Get(id, t0); !ok || !maps.Equal(got, inMemory) {
+	if got, ok := mustGet(t, onDisk, id, t0); !ok || !maps.Equal(got, inMemory) {
 		t.Errorf("disk holds %v, memory %v", got, inMemory)
 	}
 	if names := dirNames(t, dir); len(names) != 1 {

@@ -14,6 +14,13 @@ type ttlReporter interface {
 	TTL() time.Duration
 }
 
+// availabilityReporter is implemented by stores whose backend can be down
+// (RedisStore). Manager asks it before handing out a fresh session, which
+// could be served but not saved; the answer must cost no I/O.
+type availabilityReporter interface {
+	Available(now time.Time) error
+}
+
 // Manager ties a Store to the session cookie. It is safe for concurrent use
 // when its Store is.
 type Manager struct {
@@ -45,13 +52,24 @@ func (m *Manager) Store() Store { return m.store }
 // Load finds the session named in a Cookie header value (nil when the
 // request had none). An absent, malformed, unknown or expired id yields a
 // fresh, empty session under a new id: a client-chosen id is never adopted,
-// so a planted cookie cannot fix the session id.
+// so a planted cookie cannot fix the session id. A store that cannot answer
+// yields its error (wrapping ErrUnavailable for RedisStore) and no session,
+// so that a live session is never silently replaced by a fresh one.
 func (m *Manager) Load(cookieHeader []byte, now time.Time) (*Session, error) {
 	if raw, ok := CookieValue(cookieHeader, m.cookie.Name); ok && len(raw) == IDLen {
 		if id := string(raw); ValidID(id) {
-			if v, ok := m.store.Get(id, now); ok {
+			v, ok, err := m.store.Get(id, now)
+			if err != nil {
+				return nil, fmt.Errorf("session: loading: %w", err)
+			}
+			if ok {
 				return &Session{ID: id, Values: v, Expires: m.expiry(now)}, nil
 			}
+		}
+	}
+	if r, ok := m.store.(availabilityReporter); ok {
+		if err := r.Available(now); err != nil {
+			return nil, fmt.Errorf("session: loading: %w", err)
 		}
 	}
 	id, err := NewID()

@@ -95,8 +95,8 @@ func TestManagerRoundTrip(t *testing.T) {
 	if !first.Fresh {
 		t.Fatal("first Load was not fresh")
 	}
-	if m.Store().Len() != 1 {
-		t.Fatalf("fresh session not saved: Len = %d", m.Store().Len())
+	if _, ok := mustGet(t, m.Store(), first.ID, t0); !ok {
+		t.Fatal("fresh session not saved")
 	}
 
 	s, err := m.Load(header, t0.Add(time.Second))
@@ -176,7 +176,7 @@ func TestManagerSetCookiePolicy(t *testing.T) {
 			if got := setCookie != nil; got != tt.wantCookie {
 				t.Errorf("Set-Cookie = %q; want one: %v", setCookie, tt.wantCookie)
 			}
-			if _, ok := m.Store().Get(s.ID, t0); !ok {
+			if _, ok := mustGet(t, m.Store(), s.ID, t0); !ok {
 				t.Error("Commit did not save the session")
 			}
 		})
@@ -228,5 +228,48 @@ func BenchmarkManagerLoadCommit(b *testing.B) {
 		if _, err := m.Commit(s, t0); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// unavailableStore answers every Get like a store whose backend is down.
+type unavailableStore struct{ *MemoryStore }
+
+func (unavailableStore) Get(string, time.Time) (Values, bool, error) {
+	return nil, false, ErrUnavailable
+}
+
+// A store that cannot answer must not turn a known session into a fresh one:
+// Load reports the error, and the server answers 503.
+func TestManagerLoadStoreError(t *testing.T) {
+	t.Parallel()
+	m := NewManager(unavailableStore{NewMemoryStore(Options{TTL: testTTL})}, CookieOptions{Name: "SID"})
+	id := newTestID(t)
+	tests := []struct {
+		name      string
+		header    string
+		wantError bool
+	}{
+		{name: "valid id asks the store", header: "SID=" + id, wantError: true},
+		{name: "no cookie needs no store", header: ""},
+		{name: "malformed id needs no store", header: "SID=" + strings.ToUpper(id)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var header []byte
+			if tt.header != "" {
+				header = []byte(tt.header)
+			}
+			s, err := m.Load(header, t0)
+			if tt.wantError {
+				if !errors.Is(err, ErrUnavailable) || s != nil {
+					t.Errorf("Load = %+v, %v; want no session and ErrUnavailable", s, err)
+				}
+				return
+			}
+			if err != nil || !s.Fresh {
+				t.Errorf("Load = %+v, %v; want a fresh session", s, err)
+			}
+		})
 	}
 }

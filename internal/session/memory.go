@@ -232,8 +232,9 @@ func NewMemoryStore(o Options) *MemoryStore {
 }
 
 // Get implements Store.
-func (s *MemoryStore) Get(id string, now time.Time) (Values, bool) {
-	return s.t.get(id, now)
+func (s *MemoryStore) Get(id string, now time.Time) (Values, bool, error) {
+	v, ok := s.t.get(id, now)
+	return v, ok, nil
 }
 
 // Save implements Store.
@@ -258,7 +259,7 @@ func (s *MemoryStore) Delete(id string) error {
 // Sweep implements Store.
 func (s *MemoryStore) Sweep(now time.Time) int { return s.t.sweep(now) }
 
-// Len implements Store.
+// Len returns the number of stored sessions, expired or not.
 func (s *MemoryStore) Len() int { return int(s.t.count.Load()) }
 
 // Close implements Store; it drops every session.

@@ -1,9 +1,11 @@
 // Package session provides cookie sessions backed by server-side storage.
 //
 // The cookie code (CookieValue, AppendSetCookie), the CGI value encoding
-// (EncodeValues, ApplyUpdate) and the id format are pure. Stores keep every
-// session in memory so that reads never block on the disk; the clock is always
-// passed in by the caller, so no store reads it.
+// (EncodeValues, ApplyUpdate) and the id format are pure. MemoryStore and
+// FileStore keep every session in memory so that reads never block on the
+// disk, and take the clock from the caller. RedisStore shares sessions between
+// server instances; its reads and writes are network round trips, each bounded
+// by a short timeout, and Redis expires its keys by its own clock.
 package session
 
 import (
@@ -28,20 +30,21 @@ type Session struct {
 }
 
 // Store is the server-side storage. Implementations are safe for concurrent
-// use. now is passed in (the event loop's cached clock), so stores never read
-// the clock themselves.
+// use. now is passed in (the event loop's cached clock), so in-process stores
+// never read the clock themselves; a store whose backend expires entries on
+// its own clock (RedisStore) ignores it.
 type Store interface {
 	// Get returns a copy of the session's values; false if the id is
-	// unknown, malformed or expired.
-	Get(id string, now time.Time) (Values, bool)
+	// unknown, malformed or expired. An error means the store could not
+	// answer (ErrUnavailable, ErrClosed), which is not the same as an
+	// unknown id: the caller must not hand out a fresh session instead.
+	Get(id string, now time.Time) (Values, bool, error)
 	// Save creates or replaces a session; its expiry becomes now + TTL.
 	Save(id string, v Values, now time.Time) error
 	// Delete forgets a session; deleting an unknown id is not an error.
 	Delete(id string) error
 	// Sweep drops the sessions expired at now and returns how many.
 	Sweep(now time.Time) int
-	// Len returns the number of stored sessions, expired or not.
-	Len() int
 	// Close releases the store; later Saves and Deletes fail with ErrClosed.
 	Close() error
 }
@@ -86,6 +89,9 @@ var (
 	ErrInvalidID = errors.New("session: invalid id")
 	// ErrClosed means the store was closed.
 	ErrClosed = errors.New("session: store closed")
+	// ErrUnavailable means the store's backend did not answer in time or
+	// answered with an error; the session is neither known nor unknown.
+	ErrUnavailable = errors.New("session: store unavailable")
 )
 
 // valuesSize is what MaxValueBytes is charged against.

@@ -15,13 +15,21 @@ var t0 = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 
 const testTTL = time.Minute
 
-// storeKinds runs the Store contract against every implementation.
+// localStore is a store that keeps its sessions in this process and can
+// count them.
+type localStore interface {
+	Store
+	Len() int
+}
+
+// storeKinds runs the Store contract against every in-process
+// implementation; redis_test.go covers RedisStore against a real server.
 var storeKinds = []struct {
 	name string
-	open func(t testing.TB, o Options) Store
+	open func(t testing.TB, o Options) localStore
 }{
-	{name: "memory", open: func(_ testing.TB, o Options) Store { return NewMemoryStore(o) }},
-	{name: "file", open: func(t testing.TB, o Options) Store {
+	{name: "memory", open: func(_ testing.TB, o Options) localStore { return NewMemoryStore(o) }},
+	{name: "file", open: func(t testing.TB, o Options) localStore {
 		s, err := NewFileStore(t.TempDir(), o, t0)
 		if err != nil {
 			t.Fatalf("NewFileStore: %v", err)
@@ -37,6 +45,15 @@ func newTestID(t testing.TB) string {
 		t.Fatalf("NewID: %v", err)
 	}
 	return id
+}
+
+func mustGet(t testing.TB, s Store, id string, now time.Time) (Values, bool) {
+	t.Helper()
+	v, ok, err := s.Get(id, now)
+	if err != nil {
+		t.Fatalf("Get(%s): %v", id, err)
+	}
+	return v, ok
 }
 
 func mustSave(t testing.TB, s Store, id string, v Values, now time.Time) {
@@ -71,7 +88,7 @@ func TestStoreExpiry(t *testing.T) {
 				for _, at := range tt.saves {
 					mustSave(t, s, id, Values{"user": "ann"}, t0.Add(at))
 				}
-				v, ok := s.Get(id, t0.Add(tt.getAt))
+				v, ok := mustGet(t, s, id, t0.Add(tt.getAt))
 				if ok != tt.wantOK {
 					t.Fatalf("Get ok = %v; want %v", ok, tt.wantOK)
 				}
@@ -93,9 +110,9 @@ func TestStoreCopiesValues(t *testing.T) {
 			saved := Values{"k": "v"}
 			mustSave(t, s, id, saved, t0)
 			saved["k"] = "changed after save"
-			got, _ := s.Get(id, t0)
+			got, _ := mustGet(t, s, id, t0)
 			got["k"] = "changed after get"
-			if again, _ := s.Get(id, t0); again["k"] != "v" {
+			if again, _ := mustGet(t, s, id, t0); again["k"] != "v" {
 				t.Errorf("stored value = %q; want %q", again["k"], "v")
 			}
 		})
@@ -150,7 +167,7 @@ func TestStoreFull(t *testing.T) {
 			if err := s.Save(extra, nil, t0.Add(testTTL)); err != nil {
 				t.Fatalf("Save after expiry: %v", err)
 			}
-			if _, ok := s.Get(old, t0); ok {
+			if _, ok := mustGet(t, s, old, t0); ok {
 				t.Error("the expired session survived the sweep")
 			}
 			if n := s.Len(); n != 2 {
@@ -186,7 +203,7 @@ func TestStoreRejects(t *testing.T) {
 				if !errors.Is(err, tt.wantErr) {
 					t.Fatalf("Save = %v; want %v", err, tt.wantErr)
 				}
-				_, ok := s.Get(tt.id, t0)
+				_, ok := mustGet(t, s, tt.id, t0)
 				if ok != (tt.wantErr == nil) {
 					t.Errorf("Get ok = %v after Save error %v", ok, err)
 				}
@@ -211,7 +228,7 @@ func TestStoreDelete(t *testing.T) {
 			if err := s.Delete(id); err != nil {
 				t.Fatalf("Delete: %v", err)
 			}
-			if _, ok := s.Get(id, t0); ok {
+			if _, ok := mustGet(t, s, id, t0); ok {
 				t.Error("Get found a deleted session")
 			}
 			if err := s.Delete(id); err != nil {
@@ -241,7 +258,7 @@ func TestStoreClose(t *testing.T) {
 			if err := s.Delete(id); !errors.Is(err, ErrClosed) {
 				t.Errorf("Delete after Close = %v; want ErrClosed", err)
 			}
-			if _, ok := s.Get(id, t0); ok {
+			if _, ok := mustGet(t, s, id, t0); ok {
 				t.Error("Get after Close found the session")
 			}
 		})
@@ -282,15 +299,18 @@ func TestStoreConcurrent(t *testing.T) {
 							errs <- err
 							return
 						}
-						if v, ok := s.Get(own, now); !ok || v["i"] != fmt.Sprint(i) {
-							errs <- fmt.Errorf("worker %d round %d read %v, %v", w, i, v, ok)
+						if v, ok, err := s.Get(own, now); err != nil || !ok || v["i"] != fmt.Sprint(i) {
+							errs <- fmt.Errorf("worker %d round %d read %v, %v, %v", w, i, v, ok, err)
 							return
 						}
 						if err := s.Save(shared, Values{"owner": fmt.Sprint(w)}, now); err != nil {
 							errs <- err
 							return
 						}
-						s.Get(shared, now)
+						if _, _, err := s.Get(shared, now); err != nil {
+							errs <- err
+							return
+						}
 						if i%20 == 0 {
 							s.Sweep(now)
 						}
@@ -371,8 +391,8 @@ func BenchmarkMemoryStoreParallel(b *testing.B) {
 		i := 0
 		for pb.Next() {
 			id := ids[i%len(ids)]
-			if _, ok := s.Get(id, t0); !ok {
-				b.Error("session missing")
+			if _, ok, err := s.Get(id, t0); err != nil || !ok {
+				b.Error("session missing", err)
 				return
 			}
 			if err := s.Save(id, v, t0); err != nil {
