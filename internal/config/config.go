@@ -19,7 +19,10 @@ type Config struct {
 	BodyTimeout       time.Duration
 	CGITimeout        time.Duration
 	ShutdownTimeout   time.Duration
+	WriteTimeout      time.Duration // longest a client may go without taking any of its response
 	MaxConnections    int
+	MaxRequests       int    // requests per keep-alive connection
+	MaxCGIProcesses   int    // scripts running at once, server-wide (503 beyond)
 	AccessLog         string // "stdout", "off", or a cleaned file path
 	LogLevel          string // debug, info, warn or error
 	CGIInterpreters   map[string]string
@@ -102,6 +105,9 @@ const (
 	defaultCGITimeout        = 30 * time.Second
 	defaultShutdownTimeout   = 10 * time.Second
 	defaultMaxConnections    = 10000
+	defaultWriteTimeout      = 60 * time.Second
+	defaultMaxRequests       = 10000
+	defaultMaxCGIProcesses   = 64
 	defaultAccessLog         = AccessLogStdout
 	defaultLogLevel          = "info"
 	defaultHost              = "0.0.0.0"
@@ -125,6 +131,8 @@ const (
 	maxWorkers        = 256
 	maxTimeoutSecs    = 3600
 	maxMaxConnections = 1 << 20
+	maxMaxRequests    = 1 << 30
+	maxMaxCGI         = 4096
 	maxSessionTTLSecs = 30 * 24 * 3600
 	maxMaxSessions    = 10_000_000
 	maxPort           = 65535

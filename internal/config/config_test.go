@@ -49,7 +49,10 @@ func defaultConfig() *Config {
 		BodyTimeout:       60 * time.Second,
 		CGITimeout:        30 * time.Second,
 		ShutdownTimeout:   10 * time.Second,
+		WriteTimeout:      60 * time.Second,
 		MaxConnections:    10000,
+		MaxRequests:       10000,
+		MaxCGIProcesses:   64,
 		AccessLog:         "stdout",
 		LogLevel:          "info",
 		CGIInterpreters:   map[string]string{".py": "python3"},
@@ -102,7 +105,10 @@ header_timeout_secs: 3600
 body_timeout_secs: 7
 cgi_timeout_secs: 9
 shutdown_timeout_secs: 2
+write_timeout_secs: 5
 max_connections: 0x100
+max_requests_per_connection: 7
+max_cgi_processes: 3
 access_log: "off"
 log_level: warn
 cgi_interpreters: {.rb: ruby, .php: ./bin/php-cgi}
@@ -116,10 +122,13 @@ cgi_interpreters: {.rb: ruby, .php: ./bin/php-cgi}
 				want.CGITimeout = 9 * time.Second
 				want.ShutdownTimeout = 2 * time.Second
 				want.MaxConnections = 256
+				want.WriteTimeout = 5 * time.Second
+				want.MaxRequests = 7
+				want.MaxCGIProcesses = 3
 				want.AccessLog = "off"
 				want.LogLevel = "warn"
 				want.CGIInterpreters = map[string]string{".rb": "ruby", ".php": "srv/bin/php-cgi"}
-				want.Servers = []Server{defaultServer(8080, 12, fileRoute("/", true, "srv/www", 14))}
+				want.Servers = []Server{defaultServer(8080, 15, fileRoute("/", true, "srv/www", 17))}
 				assertEqual(t, got, want)
 			},
 		},
@@ -1037,7 +1046,10 @@ func TestLoad(t *testing.T) {
 		BodyTimeout:       20 * time.Second,
 		CGITimeout:        15 * time.Second,
 		ShutdownTimeout:   3 * time.Second,
+		WriteTimeout:      60 * time.Second,
 		MaxConnections:    2048,
+		MaxRequests:       10000,
+		MaxCGIProcesses:   64,
 		AccessLog:         "testdata/access.log",
 		LogLevel:          "debug",
 		CGIInterpreters:   map[string]string{".py": "python3", ".sh": "sh"},

@@ -166,6 +166,9 @@ type rawConfig struct {
 	CGITimeoutSecs        int               `yaml:"cgi_timeout_secs"`
 	ShutdownTimeoutSecs   int               `yaml:"shutdown_timeout_secs"`
 	MaxConnections        int               `yaml:"max_connections"`
+	WriteTimeoutSecs      int               `yaml:"write_timeout_secs"`
+	MaxRequests           int               `yaml:"max_requests_per_connection"`
+	MaxCGIProcesses       int               `yaml:"max_cgi_processes"`
 	AccessLog             string            `yaml:"access_log"`
 	LogLevel              string            `yaml:"log_level"`
 	CGIInterpreters       map[string]string `yaml:"cgi_interpreters"`

@@ -50,6 +50,9 @@ func (w *walker) config(doc *yaml.Node) *Config {
 		CGITimeout:        w.seconds(top, "cgi_timeout_secs", defaultCGITimeout, maxTimeoutSecs),
 		ShutdownTimeout:   w.seconds(top, "shutdown_timeout_secs", defaultShutdownTimeout, maxTimeoutSecs),
 		MaxConnections:    w.intIn(top, "max_connections", defaultMaxConnections, 1, maxMaxConnections),
+		WriteTimeout:      w.seconds(top, "write_timeout_secs", defaultWriteTimeout, maxTimeoutSecs),
+		MaxRequests:       w.intIn(top, "max_requests_per_connection", defaultMaxRequests, 1, maxMaxRequests),
+		MaxCGIProcesses:   w.intIn(top, "max_cgi_processes", defaultMaxCGIProcesses, 1, maxMaxCGI),
 		AccessLog:         w.accessLog(top),
 		LogLevel:          w.oneOf(top, "log_level", defaultLogLevel, logLevels),
 	}

@@ -20,7 +20,6 @@ const (
 	maxPendingInput  = 64 << 10
 	sendfileChunk    = 1 << 20
 	lingerSeconds    = 2
-	writeTimeoutSecs = 60
 	// minBodyRate is the slowest body upload tolerated, in bytes per second, on top of body_timeout_secs: a
 	// client trickling one byte just inside every timeout would otherwise hold a connection (and an upload's
 	// temporary file) for ever.
@@ -373,7 +372,7 @@ func (c *conn) armTimer() {
 	case c.state == stateWait:
 		c.l.wheel.disarm(c) // the handler has its own timeout
 	case c.pendingOutput():
-		c.l.wheel.arm(c, c.lastActive+writeTimeoutSecs)
+		c.l.wheel.arm(c, c.lastActive+set.writeTimeout)
 	case c.state == stateBody:
 		c.l.wheel.arm(c, c.body.deadline(c.lastActive, set.bodyTimeout))
 	case c.parser != nil && c.parser.Started():

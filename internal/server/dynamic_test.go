@@ -514,3 +514,39 @@ func TestFileSessionsSurviveRestart(t *testing.T) {
 		cancel()
 	}
 }
+
+func TestCGIConcurrencyCap(t *testing.T) {
+	t.Parallel()
+	ts := startDynamic(t, strings.Replace(dynamicConfig(10, ""), "workers: 2", "workers: 2\nmax_cgi_processes: 1", 1))
+	slow := make(chan int, 1)
+	go func() {
+		resp, err := http.Get("http://" + ts.addr + "/cgi/sleep.sh")
+		if err != nil {
+			slow <- 0
+			return
+		}
+		resp.Body.Close()
+		slow <- resp.StatusCode
+	}()
+	time.Sleep(300 * time.Millisecond)
+	resp, err := http.Get("http://" + ts.addr + "/cgi/status.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 503 {
+		t.Fatalf("second script while one runs: %d, want 503", resp.StatusCode)
+	}
+	if got := <-slow; got != 200 {
+		t.Fatalf("first script: %d", got)
+	}
+	// The slot is free again.
+	resp, err = http.Get("http://" + ts.addr + "/cgi/status.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 418 {
+		t.Fatalf("after the first finished: %d", resp.StatusCode)
+	}
+}

@@ -61,7 +61,7 @@ func (c *conn) beginExchange() {
 	c.requests++
 	ex.http10 = req.Minor == 0
 	ex.head = req.IsMethod("HEAD")
-	ex.keepAlive = req.KeepAlive && !c.l.draining && c.requests < maxRequestsPerConn
+	ex.keepAlive = req.KeepAlive && !c.l.draining && c.requests < c.l.srv.set.Load().maxRequests
 	if c.ln.retired.Load() {
 		c.respondError(503, true)
 		c.afterHead()

@@ -24,13 +24,6 @@ import (
 	"ferrous/internal/session"
 )
 
-// maxRequestsPerConn bounds requests on one keep-alive connection, as nginx's keepalive_requests does, so that
-// one client cannot pin a connection (and its loop's share of work) forever.
-const maxRequestsPerConn = 10000
-
-// defaultMaxCGI bounds concurrent CGI processes.
-const defaultMaxCGI = 64
-
 // Server is a running ferrous instance built from one config.
 type Server struct {
 	set       atomic.Pointer[settings] // replaced whole on reload; loops load it per use
@@ -54,8 +47,11 @@ type settings struct {
 	limits   h1.Limits
 	maxConns int64
 	maxCGI   int64 // scripts running at once, server-wide
+	// maxRequests bounds requests on one keep-alive connection, as nginx's keepalive_requests does, so that
+	// one client cannot pin a connection (and its loop's share of work) forever.
+	maxRequests int
 	// Timeouts in whole seconds: the timer wheel has one-second resolution.
-	headerTimeout, bodyTimeout, idleTimeout int64
+	headerTimeout, bodyTimeout, idleTimeout, writeTimeout int64
 }
 
 func newSettings(cfg *config.Config) *settings {
@@ -63,7 +59,9 @@ func newSettings(cfg *config.Config) *settings {
 		cfg:           cfg,
 		limits:        h1.DefaultLimits(),
 		maxConns:      int64(cfg.MaxConnections),
-		maxCGI:        defaultMaxCGI,
+		maxCGI:        int64(cfg.MaxCGIProcesses),
+		maxRequests:   cfg.MaxRequests,
+		writeTimeout:  wholeSeconds(cfg.WriteTimeout),
 		headerTimeout: wholeSeconds(cfg.HeaderTimeout),
 		bodyTimeout:   wholeSeconds(cfg.BodyTimeout),
 		idleTimeout:   wholeSeconds(cfg.ConnectionTimeout),

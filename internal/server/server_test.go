@@ -451,3 +451,34 @@ func TestTricklingBodyGets408(t *testing.T) {
 		}
 	}
 }
+
+func TestMaxRequestsPerConnection(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, strings.Replace(baseConfig, "workers: 2", "workers: 2\nmax_requests_per_connection: 2", 1))
+	c := ts.dial(t)
+	c.send("GET /static/app.css HTTP/1.1\r\nHost: a\r\n\r\nGET /static/app.css HTTP/1.1\r\nHost: a\r\n\r\n")
+	if first, _ := c.read("GET"); first.Close {
+		t.Fatal("first response closes")
+	}
+	if second, _ := c.read("GET"); !second.Close {
+		t.Fatal("second response keeps the connection past max_requests_per_connection")
+	}
+	c.expectClosed()
+}
+
+func TestWriteTimeoutDropsClientThatDoesNotRead(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, strings.Replace(baseConfig, "workers: 2", "workers: 2\nwrite_timeout_secs: 1", 1))
+	big := make([]byte, 64<<20)
+	if err := os.WriteFile(ts.dir+"/www/static/big.bin", big, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := ts.dial(t)
+	c.send("GET /static/big.bin HTTP/1.1\r\nHost: a\r\n\r\n")
+	time.Sleep(4 * time.Second) // the socket buffers fill and the server stops making progress
+	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	n, _ := io.Copy(io.Discard, c.r)
+	if n >= int64(len(big)) {
+		t.Fatalf("read %d bytes: the server waited for a client that did not read", n)
+	}
+}
