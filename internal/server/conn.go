@@ -59,6 +59,9 @@ type conn struct {
 	readOff    bool
 	closed     bool
 	closeAfter bool // close once the output is flushed
+	// mustLinger marks a close after a refusal: the client may still be sending (a body we did not read), so
+	// its data is drained for a moment rather than answered with a reset.
+	mustLinger bool
 
 	timer      timerLinks
 	headStart  int64 // second the current head's first byte arrived
@@ -326,6 +329,12 @@ func (c *conn) startLinger() {
 	if c.state == stateBody {
 		c.body.abort()
 	}
+	if !c.mustLinger && c.state == stateHead && !c.hasInput() && (c.parser == nil || !c.parser.Started()) && !c.unreadInput() {
+		// A clean close (Connection: close, HTTP/1.0) after a request read in full, and nothing more from the
+		// client in the kernel: closing now cannot turn into a reset that destroys the response.
+		c.close()
+		return
+	}
 	c.state = stateDrain
 	c.readOff = false
 	if c.in != nil {
@@ -337,6 +346,13 @@ func (c *conn) startLinger() {
 		return
 	}
 	c.l.wheel.arm(c, c.l.clock.sec+lingerSeconds)
+}
+
+// unreadInput reports whether the kernel holds bytes from the client that we have not read.
+func (c *conn) unreadInput() bool {
+	var probe [1]byte
+	n, _, err := unix.Recvfrom(c.fd, probe[:], unix.MSG_PEEK|unix.MSG_DONTWAIT)
+	return err == nil && n > 0
 }
 
 func (c *conn) updateInterest() {
@@ -467,6 +483,7 @@ func (c *conn) bodyFailed(err error) {
 	c.state = stateHead
 	if c.ex.responded {
 		c.closeAfter = true
+		c.mustLinger = true
 		c.finishExchange()
 		return
 	}

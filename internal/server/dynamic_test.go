@@ -525,6 +525,7 @@ func TestCGIConcurrencyCap(t *testing.T) {
 			slow <- 0
 			return
 		}
+		io.Copy(io.Discard, resp.Body) // the run is over once its last chunk arrives
 		resp.Body.Close()
 		slow <- resp.StatusCode
 	}()

@@ -182,6 +182,7 @@ func (c *conn) afterHead() {
 		// The client is waiting for our word before sending the body; it got a final status instead, so it
 		// will not send the body and the connection cannot be reused safely.
 		c.closeAfter = true
+		c.mustLinger = true
 		return
 	}
 	limit := int64(0)
@@ -312,10 +313,12 @@ func (c *conn) respondError(status int, closeConn bool) {
 	ex := &c.ex
 	if closeConn {
 		c.closeAfter = true
+		c.mustLinger = true
 	}
 	if ex.req != nil && hasBody(ex.req) && !ex.req.Expect100 && (ex.req.Chunked || ex.rt == nil) {
 		// A body we will not read follows; close after answering rather than parse it as the next request.
 		c.closeAfter = true
+		c.mustLinger = true
 	}
 	var body []byte
 	if vh := ex.vhostForErrors(c); vh != nil {
