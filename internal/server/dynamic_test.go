@@ -309,7 +309,8 @@ func TestCurlUpload(t *testing.T) {
 func TestCGI(t *testing.T) {
 	t.Parallel()
 	os.Setenv("CANARY", "server-secret")
-	ts := startDynamic(t, dynamicConfig(1, ""))
+	// sleep.sh sleeps 5 s; a 3 s timeout leaves the other scripts room on a busy machine.
+	ts := startDynamic(t, dynamicConfig(3, ""))
 	base := "http://" + ts.addr
 	req, _ := http.NewRequest("GET", base+"/cgi/env.sh/extra/path?q=1&r=2", nil)
 	req.Header.Set("X-Test", "hello")
@@ -448,6 +449,9 @@ func TestCGIDoesNotBlockTheLoop(t *testing.T) {
 	case err := <-slow:
 		t.Fatalf("the sleeping script finished early: %v", err)
 	default:
+	}
+	if err := <-slow; err != nil { // let it finish, so shutdown has nothing to cut
+		t.Fatal(err)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"strconv"
+	"unsafe"
 
 	"ferrous/internal/chunked"
 	"ferrous/internal/h1"
@@ -81,7 +82,10 @@ func (c *conn) beginExchange() {
 		c.afterHead()
 		return
 	}
-	rel, trailing, err := static.Resolve(string(req.Path), "/", true)
+	// A view of the parser's buffer, not a copy: the request path lives exactly as long as the exchange, and
+	// whatever outlives it (cache keys) is cloned where it is kept.
+	rawPath := unsafe.String(unsafe.SliceData(req.Path), len(req.Path))
+	rel, trailing, err := static.Resolve(rawPath, "/", true)
 	if err != nil {
 		var pe *static.PathError
 		status := 400
@@ -92,7 +96,7 @@ func (c *conn) beginExchange() {
 		c.afterHead()
 		return
 	}
-	ex.cleanPath = cleanURLPath(rel, trailing)
+	ex.cleanPath = cleanURLPath(rawPath, rel, trailing)
 	ex.rt = ex.vh.match(ex.cleanPath)
 	ex.method = methodBit(req.Method)
 	switch {
@@ -114,11 +118,18 @@ func (c *conn) beginExchange() {
 	c.afterHead()
 }
 
-func cleanURLPath(rel string, trailing bool) string {
-	switch {
-	case rel == "":
+func cleanURLPath(rawPath, rel string, trailing bool) string {
+	if rel == "" {
 		return "/"
-	case trailing:
+	}
+	size := len(rel) + 1
+	if trailing {
+		size++
+	}
+	if len(rawPath) == size && rawPath[1:1+len(rel)] == rel {
+		return rawPath // nothing was decoded or removed: the raw path is already clean
+	}
+	if trailing {
 		return "/" + rel + "/"
 	}
 	return "/" + rel
@@ -225,6 +236,7 @@ func (c *conn) finishExchange() {
 	}
 	c.state = stateHead
 	ex.req = nil
+	ex.cleanPath = "" // a view of the parser's buffer, which the next request reuses
 }
 
 // beginResponse starts a response head: status line, Date and Server.

@@ -3,6 +3,8 @@
 package server
 
 import (
+	"strings"
+
 	"golang.org/x/sys/unix"
 
 	"ferrous/internal/static"
@@ -73,9 +75,10 @@ func (fc *fileCache) store(rt *route, rel, fileRel string, fd int, st static.Fil
 	if err != nil || int64(n) != st.Size {
 		return nil // changed under us: serve this one from the descriptor
 	}
-	e := &cachedFile{fileRel: fileRel, st: st, body: body, checked: now}
+	// Both names may be views of a request's buffer: the cache keeps its own copies.
+	e := &cachedFile{fileRel: strings.Clone(fileRel), st: st, body: body, checked: now}
 	e.etag = static.AppendETag(nil, st.ModTimeNanos, st.Size)
-	key := cacheKey{rt, rel}
+	key := cacheKey{rt, strings.Clone(rel)}
 	if old := fc.entries[key]; old != nil {
 		fc.bytes -= len(old.body)
 	}
