@@ -28,8 +28,12 @@ const (
 	tempSuffix = ".tmp"
 	// tempNameAttempts bounds retries when a random temporary name exists.
 	tempNameAttempts = 16
-	// maxNameSuffix bounds the "-N" suffixes tried when a name is taken.
-	maxNameSuffix = 9999
+	// sequentialSuffixes "-1" … "-N" are tried first when a name is taken: readable names for the usual
+	// handful of duplicates.
+	sequentialSuffixes = 16
+	// randomSuffixes are tried after that: a name uploaded thousands of times must not make every further
+	// upload of it probe thousands of names.
+	randomSuffixes = 16
 	// fileMode is the stored files' mode before the process umask applies.
 	fileMode = 0o644
 	// maxNameBytes is NAME_MAX on Linux file systems.
@@ -280,8 +284,12 @@ func (r *Receiver) finishUnnamed() error {
 
 // publishAs tries the part's name, then name-1, name-2, … until link succeeds without replacing anything.
 func (r *Receiver) publishAs(link func(path string) error, published func()) error {
-	for i := 0; i <= maxNameSuffix; i++ {
-		name := nameWithSuffix(r.fileName, i)
+	for i := 0; i <= sequentialSuffixes+randomSuffixes; i++ {
+		suffix := i
+		if i > sequentialSuffixes {
+			suffix = sequentialSuffixes + 1 + rand.IntN(1<<30)
+		}
+		name := nameWithSuffix(r.fileName, suffix)
 		err := link(filepath.Join(r.dir, name))
 		if err == unix.EEXIST {
 			continue

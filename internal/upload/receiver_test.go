@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -572,5 +573,37 @@ func TestDiskFullIsWrapped(t *testing.T) {
 	var pathErr *os.PathError
 	if !errors.Is(err, ErrDiskFull) || !errors.Is(err, unix.ENOSPC) || !errors.As(err, &pathErr) {
 		t.Fatalf("ioError(ENOSPC) = %v, want ErrDiskFull wrapping the path error", err)
+	}
+}
+
+// TestManyUploadsOfOneName: past the readable "-1" … "-16", names get a random suffix, so the hundredth upload of a
+// name costs as few probes as the twentieth and every upload is still stored without replacing another.
+func TestManyUploadsOfOneName(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	const uploads = 60
+	for i := range uploads {
+		r := NewReceiver(dir, 1)
+		part := &multipart.Part{Name: "f", FileName: "same.txt", HasFileName: true}
+		for _, step := range []struct {
+			ev   multipart.EventKind
+			data []byte
+		}{{multipart.EventPartBegin, nil}, {multipart.EventPartData, []byte(strconv.Itoa(i))}, {multipart.EventPartEnd, nil}} {
+			if err := r.Handle(step.ev, part, step.data); err != nil {
+				t.Fatalf("upload %d: %v", i, err)
+			}
+		}
+	}
+	names := listDir(t, dir)
+	if len(names) != uploads {
+		t.Fatalf("%d files stored, want %d", len(names), uploads)
+	}
+	for _, want := range []string{"same.txt", "same-1.txt", "same-16.txt"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("missing %s", want)
+		}
+	}
+	if slices.Contains(names, "same-17.txt") && slices.Contains(names, "same-18.txt") && slices.Contains(names, "same-19.txt") {
+		t.Error("suffixes kept counting past the sequential range")
 	}
 }
