@@ -145,10 +145,17 @@ func (c *conn) checkBodySize() bool {
 	return true
 }
 
+// dispatchHook, when set (by tests, before any server starts), runs before every handler: it is how the tests
+// prove that a panic in one request is contained to its connection.
+var dispatchHook func(path string)
+
 // dispatch hands the request to the route's handler.
 func (c *conn) dispatch() {
 	ex := &c.ex
 	rc := ex.rt.cfg
+	if dispatchHook != nil {
+		dispatchHook(ex.cleanPath)
+	}
 	if rc.Session && c.l.srv.sessions != nil {
 		s, err := c.l.srv.sessions.Load(ex.req.Get("Cookie"), c.l.clock.now)
 		if err != nil {

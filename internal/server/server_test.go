@@ -482,3 +482,30 @@ func TestWriteTimeoutDropsClientThatDoesNotRead(t *testing.T) {
 		t.Fatalf("read %d bytes: the server waited for a client that did not read", n)
 	}
 }
+
+func init() {
+	dispatchHook = func(path string) {
+		if path == "/static/panic" {
+			panic("a handler bug")
+		}
+	}
+}
+
+func TestPanicIsContainedToItsConnection(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, strings.Replace(baseConfig, "workers: 2", "workers: 1", 1))
+	bystander := ts.dial(t)
+	bystander.send("GET /static/app.css HTTP/1.1\r\nHost: a\r\n\r\n")
+	bystander.read("GET")
+	victim := ts.dial(t)
+	victim.send("GET /static/panic HTTP/1.1\r\nHost: a\r\n\r\n")
+	victim.expectClosed()
+	// The same loop still serves the other connection and new ones.
+	bystander.send("GET /static/app.css HTTP/1.1\r\nHost: a\r\n\r\n")
+	if resp, _ := bystander.read("GET"); resp.StatusCode != 200 {
+		t.Fatalf("bystander after the panic: %d", resp.StatusCode)
+	}
+	if resp, _ := roundTrip(t, ts.addr, "GET / HTTP/1.1\r\nHost: a\r\n\r\n", "GET"); resp.StatusCode != 200 {
+		t.Fatalf("new connection after the panic: %d", resp.StatusCode)
+	}
+}
