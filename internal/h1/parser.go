@@ -655,12 +655,9 @@ func (p *Parser) finish() *Error {
 			return ErrCLAndTE
 		case h.teCodings == 0:
 			return ErrBadTE
-		case !h.teChunked && h.teOther:
-			// Only codings we do not implement ("gzip"): 501 tells the client what is missing (RFC 9112 §6.1),
-			// and the connection closes like after any framing error, so nothing is smuggled either way.
-			return ErrUnsupportedTE
 		case !h.teChunked || h.teAfterChunked:
-			// RFC 9112 §6.3: with chunked present but not last, the body length cannot be known: 400.
+			// RFC 9112 §6.3: without chunked last the body length cannot be known, which is a 400 (a MUST) even
+			// when the other codings are merely unsupported; 501 is for unknown codings before a final chunked.
 			return ErrChunkedNotFinal
 		case h.teOther:
 			return ErrUnsupportedTE

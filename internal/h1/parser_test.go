@@ -368,7 +368,7 @@ func TestFeedRules(t *testing.T) {
 		{name: "identity then chunked", input: head("POST / HTTP/1.1", "Host: h", "Transfer-Encoding: identity, chunked"), want: ErrUnsupportedTE},
 		{name: "unknown coding on an earlier line", input: head("POST / HTTP/1.1", "Host: h", "Transfer-Encoding: x-foo;q=1", "Transfer-Encoding: chunked"), want: ErrUnsupportedTE},
 		{name: "chunked then gzip", input: head("POST / HTTP/1.1", "Host: h", "Transfer-Encoding: chunked, gzip"), want: ErrChunkedNotFinal},
-		{name: "gzip alone", input: head("POST / HTTP/1.1", "Host: h", "Transfer-Encoding: gzip"), want: ErrUnsupportedTE},
+		{name: "gzip alone", input: head("POST / HTTP/1.1", "Host: h", "Transfer-Encoding: gzip"), want: ErrChunkedNotFinal},
 		{name: "chunked twice", input: head("POST / HTTP/1.1", "Host: h", "Transfer-Encoding: chunked, chunked"), want: ErrChunkedNotFinal},
 		{name: "chunked on two lines", input: head("POST / HTTP/1.1", "Host: h", "Transfer-Encoding: chunked", "Transfer-Encoding: chunked"), want: ErrChunkedNotFinal},
 		{name: "empty Transfer-Encoding", input: head("POST / HTTP/1.1", "Host: h", "Transfer-Encoding:"), want: ErrBadTE},

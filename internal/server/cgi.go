@@ -174,6 +174,7 @@ type cgiBridge struct {
 	script     string
 	headerSent bool
 	chunked    bool
+	bodyless   bool // HEAD, or a status without content: the script's body is read and dropped
 	failed     bool
 }
 
@@ -231,15 +232,19 @@ func (b *cgiBridge) onHeader(r *cgi.Response) {
 		out = h1.AppendHeader(out, f[0], f[1])
 	}
 	length := int64(-1)
-	if ex.http10 {
+	switch {
+	case !h1.BodyAllowed(r.Status):
+		length = 0
+	case ex.head:
+		// The length GET would have is known only once the script ends: a HEAD response says nothing of it.
+		length = noLength
+	case ex.http10:
 		// HTTP/1.0 has no chunked coding: the body ends when the connection does.
 		ex.keepAlive = false
-		length = closeDelimited
+		length = noLength
 	}
-	b.chunked = length == -1 && !ex.head && h1.BodyAllowed(r.Status)
-	if !b.chunked && length == -1 {
-		length = 0
-	}
+	b.chunked = length == -1
+	b.bodyless = ex.head || length == 0
 	c.output().B = c.endHead(out, length)
 	b.headerSent = true
 	c.pump()
@@ -251,7 +256,7 @@ func (b *cgiBridge) onBody(data []byte) {
 		return
 	}
 	c := b.c
-	if !c.ex.head && h1.BodyAllowed(c.ex.status) {
+	if !b.bodyless {
 		out := c.output().B
 		if b.chunked {
 			out = chunked.AppendChunk(out, data)
@@ -285,7 +290,7 @@ func (b *cgiBridge) onDone(err error) {
 	case err != nil && !errors.Is(err, cgi.ErrScriptFailed):
 		// The body was cut (timeout): the client must see a truncated message, not a complete one.
 		c.closeAfter = true
-	case b.chunked:
+	case b.chunked && !b.bodyless:
 		c.output().B = chunked.AppendLastChunk(c.output().B)
 	}
 	if err != nil {

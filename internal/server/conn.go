@@ -189,6 +189,11 @@ func (c *conn) canProcess() bool {
 	if c.closed || c.state == stateWait || c.state == stateDrain {
 		return false
 	}
+	if c.closeAfter && c.state == stateHead {
+		// The last response announced the close: whatever follows (pipelined requests, a refused body) is
+		// not a request to answer (RFC 9112 §9.6).
+		return false
+	}
 	return c.file == noFile && c.pendingBytes() < maxPendingOutput
 }
 
@@ -308,7 +313,8 @@ func (c *conn) flush() {
 			c.closeFile()
 		}
 	}
-	if c.closeAfter {
+	if c.closeAfter && c.state != stateWait {
+		// A streamed response (CGI) is still coming: the close waits until it is complete.
 		c.startLinger()
 	}
 }

@@ -204,5 +204,6 @@ func (c *conn) deleteFile() {
 		c.respondError(static.StatusForOpenError(err), false)
 		return
 	}
+	c.l.srv.forgetEverywhere(c.l, ex.rt, rel)
 	c.respondEmpty(204)
 }

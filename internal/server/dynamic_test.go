@@ -555,3 +555,40 @@ func TestCGIConcurrencyCap(t *testing.T) {
 		t.Fatalf("after the first finished: %d", resp.StatusCode)
 	}
 }
+
+func TestDeletedFileIsGoneAtOnce(t *testing.T) {
+	t.Parallel()
+	ts := startDynamic(t, dynamicConfig(5, ""))
+	base := "http://" + ts.addr
+	client := &http.Client{Timeout: 5 * time.Second}
+	for round := 0; round < 2; round++ {
+		resp := postForm(t, base+"/up/", map[string][]byte{"fleeting.txt": []byte(fmt.Sprint("round ", round))})
+		if resp.StatusCode != 201 {
+			t.Fatalf("upload: %d", resp.StatusCode)
+		}
+		get, err := client.Get(base + "/up/fleeting.txt")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(get.Body)
+		get.Body.Close()
+		if string(b) != fmt.Sprint("round ", round) {
+			t.Fatalf("round %d served %q", round, b)
+		}
+		req, _ := http.NewRequest("DELETE", base+"/up/fleeting.txt", nil)
+		del, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		del.Body.Close()
+		// Same connection, same second: the cached copy must not outlive the file.
+		get, err = client.Get(base + "/up/fleeting.txt")
+		if err != nil {
+			t.Fatal(err)
+		}
+		get.Body.Close()
+		if get.StatusCode != 404 {
+			t.Fatalf("round %d: GET after DELETE: %d", round, get.StatusCode)
+		}
+	}
+}

@@ -196,13 +196,6 @@ func (c *conn) afterHead() {
 	if req.Expect100 && !ex.responded {
 		c.output().B = append(c.output().B, "HTTP/1.1 100 Continue\r\n\r\n"...)
 	}
-	if ex.responded && req.Expect100 {
-		// The client is waiting for our word before sending the body; it got a final status instead, so it
-		// will not send the body and the connection cannot be reused safely.
-		c.closeAfter = true
-		c.mustLinger = true
-		return
-	}
 	limit := int64(0)
 	if ex.rt != nil {
 		limit = ex.rt.cfg.MaxBodySize
@@ -256,9 +249,9 @@ func (c *conn) beginResponse(status int) []byte {
 	return b
 }
 
-// closeDelimited is the contentLength for a body that ends when the connection closes (HTTP/1.0 clients of a
-// streamed response).
-const closeDelimited = -2
+// noLength is the contentLength for a head without framing fields: a streamed body that ends when the connection
+// closes (HTTP/1.0 clients), or a HEAD response whose GET length is not known in advance.
+const noLength = -2
 
 // endHead closes a response head: session cookie, length framing, connection management and the blank line.
 // contentLength -1 means the body is chunked.
@@ -267,8 +260,14 @@ func (c *conn) endHead(b []byte, contentLength int64) []byte {
 	if ex.session != nil {
 		b = c.commitSession(b)
 	}
+	if ex.req != nil && ex.req.Expect100 && hasBody(ex.req) && c.state == stateHead {
+		// A final status before the client's body was invited: it will not send the body as announced, so
+		// the connection cannot carry another request (RFC 9110 §10.1.1), and the response says so.
+		c.closeAfter = true
+		c.mustLinger = true
+	}
 	switch {
-	case contentLength == closeDelimited:
+	case contentLength == noLength:
 	case contentLength >= 0:
 		if h1.BodyAllowed(ex.status) || ex.status == 304 && contentLength > 0 {
 			b = h1.AppendHeaderInt(b, "Content-Length", contentLength)
@@ -382,10 +381,16 @@ func init() {
 	}
 }
 
+// pageDetails explain the statuses whose page should say more than their name.
+var pageDetails = map[int]string{
+	// RFC 9110 §15.6.6: say which versions are served.
+	505: "<p>This server speaks HTTP/1.1 and HTTP/1.0.</p>",
+}
+
 func renderBuiltinPage(code int) []byte {
 	title := strconv.Itoa(code) + " " + h1.StatusText(code)
 	return []byte("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + title +
-		"</title></head>\n<body><h1>" + title + "</h1><hr><p>ferrous</p></body></html>\n")
+		"</title></head>\n<body><h1>" + title + "</h1>" + pageDetails[code] + "<hr><p>ferrous</p></body></html>\n")
 }
 
 func builtinPage(code int) []byte {

@@ -91,3 +91,24 @@ func (fc *fileCache) drop(rt *route, rel string, e *cachedFile) {
 	delete(fc.entries, cacheKey{rt, rel})
 	fc.bytes -= len(e.body)
 }
+
+// forget drops every entry that serves fileRel of rt, under whatever request name it was cached (a file, or the
+// index of its directory).
+func (fc *fileCache) forget(rt *route, fileRel string) {
+	for k, e := range fc.entries {
+		if k.rt == rt && e.fileRel == fileRel {
+			fc.drop(k.rt, k.rel, e)
+		}
+	}
+}
+
+// forgetEverywhere makes a deletion visible at once on every loop, not only after the next revalidation.
+func (s *Server) forgetEverywhere(from *loop, rt *route, fileRel string) {
+	from.cache.forget(rt, fileRel)
+	name := strings.Clone(fileRel) // fileRel may be a view of the request's buffer
+	for _, l := range s.loops {
+		if l != from {
+			l.post(func() { l.cache.forget(rt, name) })
+		}
+	}
+}
