@@ -214,7 +214,7 @@ var Requirements = []Requirement{
 			{Name: "HTTP/0.9", Request: head("GET / HTTP/0.9"), Statuses: []int{505}, Close: true},
 		}},
 	{ID: "9110-15.6.6-505-representation", RFC: 9110, Section: "15.6.6", Keyword: Should,
-		Says:      "A 505 response carries a representation saying why the version is refused and which protocols the server supports.",
+		Says:    "A 505 response carries a representation saying why the version is refused and which protocols the server supports.",
 		Ferrous: "The built-in 505 page says that HTTP/1.1 and HTTP/1.0 are served.",
 		Wire: []Wire{{Name: "HTTP/2.0", Request: head("GET / HTTP/2.0", liveHost), Statuses: []int{505}, Close: true,
 			Body: "HTTP/1.1 and HTTP/1.0"}}},
