@@ -53,6 +53,10 @@ func run(markdownPath string) error {
 	if err := os.WriteFile(markdownPath, md.Bytes(), 0o644); err != nil {
 		return fmt.Errorf("writing %s: %w", markdownPath, err)
 	}
-	fmt.Printf("\nwrote %s\n", markdownPath)
+	shown := markdownPath
+	if rel, err := filepath.Rel(wd, markdownPath); err == nil {
+		shown = rel
+	}
+	fmt.Printf("\nwrote %s\n", shown)
 	return errors.Join(spec.CheckCoverage(results)...)
 }
