@@ -1,6 +1,7 @@
 # ferrous: `make run` serves the bundled config.yaml, `make test` is what CI runs.
 GO        ?= go
-FUZZTIME  ?= 15s
+FUZZTIME  ?= 10s
+TARGET    ?=
 BIN       := bin
 
 .PHONY: all build run test vet unit race fuzz bench spec clean
@@ -23,7 +24,12 @@ unit:
 race:
 	$(GO) test -race -count=1 ./internal/server/... ./internal/netpoll/... ./cmd/...
 
-test: vet unit race
+# Every fuzz target for FUZZTIME each (or only TARGET); a failure prints the failing input and fails the build.
+# `make fuzz FUZZTIME=10m` for long runs.
+fuzz:
+	FUZZTIME=$(FUZZTIME) TARGET=$(TARGET) GO=$(GO) ./fuzz/run.sh
+
+test: vet unit race fuzz
 
 # The conformance report: requirement rows per keyword, how many are proven, the rest by id; also rewrites
 # spec/CONFORMANCE.md (a test checks it is current).

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Fuzzes every target of ./fuzz/ for FUZZTIME each (default 10s), one after another, or only the target named
+# by TARGET. A failure leaves the failing input in fuzz/testdata/fuzz/<Target>/ (where `go test ./fuzz/` replays
+# it from then on); the script prints every such new file and exits non-zero.
+#
+#   fuzz/run.sh                          # every target, 10s each (CI)
+#   FUZZTIME=10m TARGET=FuzzConfig fuzz/run.sh
+#
+# GO names the go command (default: go).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+go="${GO:-go}"
+fuzztime="${FUZZTIME:-10s}"
+corpus=fuzz/testdata/fuzz
+
+if [[ -n "${TARGET:-}" ]]; then
+	targets=("$TARGET")
+else
+	list=$("$go" test -list '^Fuzz' ./fuzz/)
+	mapfile -t targets < <(grep '^Fuzz' <<<"$list")
+fi
+if [[ ${#targets[@]} -eq 0 ]]; then
+	echo "run.sh: no fuzz targets found in ./fuzz/" >&2
+	exit 1
+fi
+
+corpus_files() {
+	if [[ -d "$corpus" ]]; then
+		find "$corpus" -type f | sort
+	fi
+}
+
+before=$(mktemp)
+trap 'rm -f "$before"' EXIT
+corpus_files >"$before"
+
+failed=()
+for t in "${targets[@]}"; do
+	echo "=== fuzzing $t for $fuzztime"
+	if ! "$go" test -run '^$' -fuzz "^$t\$" -fuzztime "$fuzztime" ./fuzz/; then
+		failed+=("$t")
+	fi
+done
+
+new_files=$(corpus_files | comm -13 "$before" -)
+if [[ -n "$new_files" ]]; then
+	echo
+	echo "New failing inputs (commit them; go test ./fuzz/ replays them):"
+	while IFS= read -r file; do
+		echo "--- $file"
+		cat "$file"
+	done <<<"$new_files"
+fi
+if [[ ${#failed[@]} -gt 0 ]]; then
+	echo "run.sh: failed: ${failed[*]}" >&2
+	exit 1
+fi
