@@ -453,7 +453,32 @@ func (p pipeReader) Read(b []byte) (int, error) {
 	if draining {
 		_ = p.f.SetReadDeadline(time.Now().Add(exitGrace))
 	}
-	return p.f.Read(b)
+	n, err := p.f.Read(b)
+	if n == 0 && errors.Is(err, os.ErrDeadlineExceeded) {
+		// The deadline can expire while this goroutine waits for a CPU, with the script's output already in
+		// the pipe: take what is there before giving up.
+		if m, ok, rerr := p.readNow(b); ok {
+			return m, rerr
+		}
+	}
+	return n, err
+}
+
+// readNow makes one non-blocking read of the pipe, bypassing the expired deadline. ok is false when the pipe is
+// empty (the runaway-holder case the deadline exists for).
+func (p pipeReader) readNow(b []byte) (n int, ok bool, err error) {
+	rc, err := p.f.SyscallConn()
+	if err != nil {
+		return 0, false, nil
+	}
+	var rerr error
+	if err := rc.Control(func(fd uintptr) { n, rerr = unix.Read(int(fd), b) }); err != nil || rerr != nil {
+		return 0, false, nil
+	}
+	if n == 0 {
+		return 0, true, io.EOF // every writer has closed the pipe
+	}
+	return n, true, nil
 }
 
 // readOutput reads stdout, parses the header and streams the body to the

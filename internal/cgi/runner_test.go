@@ -775,3 +775,28 @@ func TestRunReleasesResources(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestExpiredDeadlineStillReadsWaitingOutput: the post-exit read deadline may expire while the reader waits for a
+// CPU; output already in the pipe must still be read, and a closed, empty pipe is EOF, not a timeout.
+func TestExpiredDeadlineStillReadsWaitingOutput(t *testing.T) {
+	t.Parallel()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if _, err := w.Write([]byte("Status: 200 OK\n")); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	_ = r.SetReadDeadline(time.Now().Add(-time.Second))
+	in := pipeReader{run: &Run{}, f: r}
+	buf := make([]byte, 64)
+	n, err := in.Read(buf)
+	if err != nil || string(buf[:n]) != "Status: 200 OK\n" {
+		t.Fatalf("Read = %q, %v", buf[:n], err)
+	}
+	if n, err := in.Read(buf); n != 0 || err != io.EOF {
+		t.Fatalf("after the data: %d, %v; want EOF", n, err)
+	}
+}

@@ -125,7 +125,14 @@ func (l *loop) runTasks() {
 func (l *loop) run() {
 	// The poller stays open after run returns: Shutdown may still post to this loop, and closes it last.
 	defer close(l.drainedCh)
+	fresh := false
 	handle := func(fd int, events uint32) {
+		if !fresh {
+			// The clock must be read after epoll_wait returns, not before it blocked: after a stall (a
+			// stopped process, a starved CPU) a stale clock would time out the very clients now sending.
+			l.clock.update(time.Now())
+			fresh = true
+		}
 		if ln, ok := l.listeners[fd]; ok {
 			l.accept(fd, ln)
 			return
@@ -135,13 +142,17 @@ func (l *loop) run() {
 		}
 	}
 	for {
+		fresh = false
 		if _, err := l.poller.Wait(1000, handle); err != nil {
 			slog.Error("event loop wait failed", "loop", l.id, "err", err)
 			return
 		}
 		l.runTasks()
 		now := time.Now()
-		if l.clock.update(now) {
+		l.clock.update(now)
+		// Timers fire after the events of this wake-up were handled, so a client whose bytes arrived
+		// during a stall is credited with them before its deadline is judged.
+		if l.clock.sec != l.wheel.now {
 			l.wheel.advance(l.clock.sec, l.expire)
 			if l.paused {
 				l.resumeAccept()
