@@ -4,7 +4,7 @@ FUZZTIME  ?= 10s
 TARGET    ?=
 BIN       := bin
 
-.PHONY: all build run test vet unit race fuzz bench spec clean
+.PHONY: all build run test vet unit race fuzz bench spec soak clean
 
 all: build
 
@@ -35,6 +35,12 @@ test: vet unit race fuzz
 # spec/CONFORMANCE.md (a test checks it is current).
 spec:
 	$(GO) run ./spec/cmd/conformance
+
+# The built server under mixed and hostile traffic for SOAK (default 5m), then leak checks (descriptors, memory,
+# processes, temporary files). Not part of `make test`; `make soak SOAK=60s` for a short one.
+SOAK ?= 5m
+soak:
+	SOAK=$(SOAK) $(GO) run ./soak
 
 BENCHFLAGS ?=
 
