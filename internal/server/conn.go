@@ -160,6 +160,9 @@ func (c *conn) pump() {
 		used := -1 // -1: nothing could be processed before flushing
 		if c.hasInput() && c.canProcess() {
 			used = c.process(c.in.B)
+			if c.closed {
+				break // close returned the input buffer to the pool
+			}
 			c.in.B = append(c.in.B[:0], c.in.B[used:]...)
 			if len(c.in.B) == 0 {
 				bytebufferpool.Put(c.in)

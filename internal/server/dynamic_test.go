@@ -592,3 +592,22 @@ func TestDeletedFileIsGoneAtOnce(t *testing.T) {
 		}
 	}
 }
+
+func TestEmptySessionsAreNotStored(t *testing.T) {
+	t.Parallel()
+	ts := startDynamic(t, dynamicConfig(5, ""))
+	// env.sh sets no session value: no cookie, nothing stored, however many cookieless clients come.
+	for i := 0; i < 5; i++ {
+		resp, err := http.Get("http://" + ts.addr + "/cgi/env.sh")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if sc := resp.Header.Get("Set-Cookie"); sc != "" {
+			t.Fatalf("a session without values was handed out: %q", sc)
+		}
+	}
+	if n := ts.srv.sessions.Store().(interface{ Len() int }).Len(); n != 0 {
+		t.Fatalf("%d empty sessions stored", n)
+	}
+}

@@ -290,8 +290,14 @@ func (c *conn) endHead(b []byte, contentLength int64) []byte {
 // session rather than failing the response whose status is already written.
 func (c *conn) commitSession(b []byte) []byte {
 	ex := &c.ex
-	setCookie, err := c.l.srv.sessions.Commit(ex.session, c.l.clock.now)
+	s := ex.session
 	ex.session = nil
+	if s.Fresh && len(s.Values) == 0 {
+		// Nothing to remember: storing it would let any cookieless client fill the store (max_sessions)
+		// with empty sessions. The session exists from the first response that gives it a value.
+		return b
+	}
+	setCookie, err := c.l.srv.sessions.Commit(s, c.l.clock.now)
 	if err != nil {
 		if !errors.Is(err, session.ErrUnavailable) {
 			slog.Warn("saving session", "err", err)
