@@ -110,10 +110,9 @@ func (c *conn) onReadable() {
 	}
 	n, err := unix.Read(c.fd, c.l.buf)
 	if err != nil {
-		if errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EINTR) {
-			return
+		if !retryLater(err) {
+			c.close()
 		}
-		c.close()
 		return
 	}
 	if n == 0 {
@@ -185,6 +184,9 @@ func (c *conn) pump() {
 		c.armTimer()
 	}
 }
+
+// retryLater reports the errors after which the loop just waits for the socket's next readiness event.
+func retryLater(err error) bool { return errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EINTR) }
 
 func (c *conn) hasInput() bool { return c.in != nil && len(c.in.B) > 0 }
 
@@ -277,10 +279,9 @@ func (c *conn) flush() {
 		}
 		n, err := unix.SendmsgN(c.fd, c.out.B[c.outOff:], nil, nil, flags)
 		if err != nil {
-			if errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EINTR) {
-				return
+			if !retryLater(err) {
+				c.close()
 			}
-			c.close()
 			return
 		}
 		c.outOff += n
@@ -298,10 +299,9 @@ func (c *conn) flush() {
 		}
 		n, err := unix.Sendfile(c.fd, c.file, &c.fileOff, int(chunk))
 		if err != nil {
-			if errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EINTR) {
-				return
+			if !retryLater(err) {
+				c.close()
 			}
-			c.close()
 			return
 		}
 		if n == 0 {
