@@ -55,7 +55,7 @@ type conn struct {
 	fileOff    int64
 	fileRemain int64
 
-	writeArmed bool
+	interest   uint32 // the epoll events registered for fd
 	readOff    bool
 	closed     bool
 	closeAfter bool // close once the output is flushed
@@ -75,7 +75,7 @@ type conn struct {
 }
 
 func newConn(l *loop, fd int, ln *listener, peer netip.AddrPort) *conn {
-	return &conn{fd: fd, l: l, ln: ln, peer: peer, lastActive: l.clock.sec, file: noFile}
+	return &conn{fd: fd, l: l, ln: ln, peer: peer, lastActive: l.clock.sec, file: noFile, interest: netpoll.Readable}
 }
 
 func (c *conn) onEvent(events uint32) {
@@ -371,15 +371,17 @@ func (c *conn) updateInterest() {
 	if !c.readOff {
 		want |= unix.EPOLLIN
 	}
-	writeArmed := c.pendingOutput()
-	if writeArmed {
+	if c.pendingOutput() {
 		want |= unix.EPOLLOUT
+	}
+	if want == c.interest {
+		return // the usual case on keep-alive: no epoll_ctl per request
 	}
 	if err := c.l.poller.Mod(c.fd, want); err != nil {
 		c.close()
 		return
 	}
-	c.writeArmed = writeArmed
+	c.interest = want
 }
 
 // idle reports whether no request is in progress: the connection may be closed without losing anything.
