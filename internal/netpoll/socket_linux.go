@@ -63,14 +63,12 @@ func Listen(addr netip.AddrPort, reusePort bool) (fd int, port int, err error) {
 	return fd, port, nil
 }
 
-// Accept takes one pending connection as a non-blocking fd with TCP_NODELAY set (responses are written whole, so
-// Nagle would only add latency). The returned address is the peer's.
+// Accept takes one pending connection as a non-blocking fd. The returned address is the peer's.
 func Accept(listenFd int) (fd int, peer netip.AddrPort, err error) {
 	fd, sa, err := unix.Accept4(listenFd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
 	if err != nil {
 		return -1, netip.AddrPort{}, err
 	}
-	_ = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
 	switch a := sa.(type) {
 	case *unix.SockaddrInet4:
 		peer = netip.AddrPortFrom(netip.AddrFrom4(a.Addr), uint16(a.Port))
@@ -78,4 +76,10 @@ func Accept(listenFd int) (fd int, peer netip.AddrPort, err error) {
 		peer = netip.AddrPortFrom(netip.AddrFrom16(a.Addr).Unmap(), uint16(a.Port))
 	}
 	return fd, peer, nil
+}
+
+// SetNoDelay turns Nagle's algorithm off. Responses are written whole, so Nagle only matters when a second write
+// follows an unacknowledged one, which is what keep-alive does: a response held back for the client's delayed ACK.
+func SetNoDelay(fd int) error {
+	return os.NewSyscallError("setsockopt TCP_NODELAY", unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1))
 }

@@ -10,6 +10,7 @@ import (
 
 	"ferrous/internal/chunked"
 	"ferrous/internal/h1"
+	"ferrous/internal/netpoll"
 	"ferrous/internal/session"
 	"ferrous/internal/static"
 )
@@ -60,6 +61,11 @@ func (c *conn) beginExchange() {
 	ex.reset(c)
 	ex.req = req
 	c.requests++
+	if c.requests == 2 {
+		// The connection is being kept alive: from now on a response may follow one the client has not
+		// acknowledged yet. A one-request connection (Connection: close) never pays for the setsockopt.
+		_ = netpoll.SetNoDelay(c.fd)
+	}
 	ex.http10 = req.Minor == 0
 	ex.head = req.IsMethod("HEAD")
 	ex.keepAlive = req.KeepAlive && !c.l.draining && c.requests < c.l.srv.set.Load().maxRequests
