@@ -510,3 +510,25 @@ func TestPanicIsContainedToItsConnection(t *testing.T) {
 		t.Fatalf("new connection after the panic: %d", resp.StatusCode)
 	}
 }
+
+func TestConnectionCapPausesAccepting(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, strings.Replace(baseConfig, "workers: 2", "workers: 1\nmax_connections: 2", 1))
+	first, second := ts.dial(t), ts.dial(t)
+	for _, c := range []*rawConn{first, second} {
+		c.send("GET /static/app.css HTTP/1.1\r\nHost: a\r\n\r\n")
+		c.read("GET")
+	}
+	// The kernel completes the third handshake, but ferrous does not take the connection while at the cap.
+	third := ts.dial(t)
+	third.send("GET /static/app.css HTTP/1.1\r\nHost: a\r\n\r\n")
+	_ = third.SetReadDeadline(time.Now().Add(1500 * time.Millisecond))
+	if _, err := third.r.Peek(1); err == nil {
+		t.Fatal("a connection over max_connections was served")
+	}
+	first.Close()
+	_ = third.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if resp, _ := third.read("GET"); resp.StatusCode != 200 {
+		t.Fatalf("after a slot freed: %d", resp.StatusCode)
+	}
+}
