@@ -35,10 +35,35 @@ before=$(mktemp)
 trap 'rm -f "$before"' EXIT
 corpus_files >"$before"
 
+# fuzz_once runs one target; it fails only for a real finding. Go 1.26's fuzz coordinator can end a run with a
+# bare "context deadline exceeded" at the -fuzztime boundary when its workers are starved of CPU, without any
+# failing input (go.dev/issue/75804, fixed in Go 1.27). A real failure always writes its input to the corpus, so a
+# failed run that wrote nothing and says only that is retried once, then reported as the toolchain's and passed.
+fuzz_once() {
+	local t=$1 log
+	log=$(mktemp)
+	for attempt in 1 2; do
+		local files_before
+		files_before=$(corpus_files | wc -l)
+		if "$go" test -run '^$' -fuzz "^$t\$" -fuzztime "$fuzztime" ./fuzz/ 2>&1 | tee "$log"; then
+			rm -f "$log"
+			return 0
+		fi
+		if [[ $(corpus_files | wc -l) -ne $files_before ]] || ! grep -q '^    context deadline exceeded$' "$log"; then
+			rm -f "$log"
+			return 1
+		fi
+		echo "run.sh: $t stopped with the Go fuzz coordinator's deadline race and no failing input (attempt $attempt)"
+	done
+	rm -f "$log"
+	echo "run.sh: $t: no failing input in two runs; counting it as passed"
+	return 0
+}
+
 failed=()
 for t in "${targets[@]}"; do
 	echo "=== fuzzing $t for $fuzztime"
-	if ! "$go" test -run '^$' -fuzz "^$t\$" -fuzztime "$fuzztime" ./fuzz/; then
+	if ! fuzz_once "$t"; then
 		failed+=("$t")
 	fi
 done
