@@ -208,8 +208,7 @@ func (c *conn) afterHead() {
 	} else {
 		limit = ex.vh.cfg.MaxBodySize
 	}
-	c.body.start(c, req, limit, c.body.sink)
-	c.body.started = c.l.clock.sec
+	c.body.start(c, req, limit)
 	c.state = stateBody
 }
 
@@ -441,12 +440,13 @@ func (b *bodyReader) deadline(lastActive, timeout int64) int64 {
 	return gap
 }
 
-func (b *bodyReader) start(c *conn, req *h1.Request, limit int64, sink bodySink) {
+// start begins reading a request's body into b.sink (set by the handler; nil discards).
+func (b *bodyReader) start(c *conn, req *h1.Request, limit int64) {
 	b.chunked = req.Chunked
 	b.remaining = req.ContentLength
 	b.limit = limit
 	b.total = 0
-	b.sink = sink
+	b.started = c.l.clock.sec
 	b.c = c
 	if b.chunked {
 		if b.dec == nil {
