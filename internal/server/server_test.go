@@ -3,10 +3,12 @@
 package server
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -530,5 +532,59 @@ func TestConnectionCapPausesAccepting(t *testing.T) {
 	_ = third.SetReadDeadline(time.Now().Add(5 * time.Second))
 	if resp, _ := third.read("GET"); resp.StatusCode != 200 {
 		t.Fatalf("after a slot freed: %d", resp.StatusCode)
+	}
+}
+
+// TestFileChangedWhileSending: a file replaced by rename mid-response is sent whole from the open descriptor (the
+// old content); one truncated mid-response ends the connection early instead of sending a false length.
+func TestFileChangedWhileSending(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, baseConfig)
+	const size = 32 << 20
+	old := bytes.Repeat([]byte("o"), size)
+	for _, tc := range []struct {
+		name   string
+		change func(path string) error
+		whole  bool
+	}{
+		{"replaced", func(p string) error {
+			if err := os.WriteFile(p+".new", []byte("new"), 0o644); err != nil {
+				return err
+			}
+			return os.Rename(p+".new", p)
+		}, true},
+		{"truncated", func(p string) error { return os.Truncate(p, 0) }, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := filepath.Join(ts.dir, "www/static", tc.name+".bin")
+			if err := os.WriteFile(p, old, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			c := ts.dial(t)
+			c.send("GET /static/" + tc.name + ".bin HTTP/1.1\r\nHost: a\r\n\r\n")
+			resp, err := http.ReadResponse(c.r, &http.Request{Method: "GET"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			first := make([]byte, 1<<20)
+			if _, err := io.ReadFull(resp.Body, first); err != nil {
+				t.Fatal(err)
+			}
+			if err := tc.change(p); err != nil {
+				t.Fatal(err)
+			}
+			rest, err := io.ReadAll(resp.Body)
+			got := len(first) + len(rest)
+			if tc.whole {
+				if err != nil || got != size || !bytes.Equal(rest, old[:len(rest)]) {
+					t.Fatalf("replaced file: %d of %d bytes, err %v", got, size, err)
+				}
+				return
+			}
+			if err == nil || got >= size {
+				t.Fatalf("truncated file: %d of %d bytes and err %v; want an early end", got, size, err)
+			}
+			c.expectClosed()
+		})
 	}
 }
