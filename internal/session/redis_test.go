@@ -495,40 +495,7 @@ func TestRedisStoreConcurrent(t *testing.T) {
 		rounds  = 40
 	)
 	shared := newTestID(t)
-	var wg sync.WaitGroup
-	errs := make(chan error, workers)
-	for w := range workers {
-		own := newTestID(t)
-		wg.Go(func() {
-			for i := range rounds {
-				now := time.Now()
-				if err := s.Save(own, Values{"i": fmt.Sprint(i)}, now); err != nil {
-					errs <- err
-					return
-				}
-				if v, ok, err := s.Get(own, now); err != nil || !ok || v["i"] != fmt.Sprint(i) {
-					errs <- fmt.Errorf("worker %d round %d read %v, %v, %v", w, i, v, ok, err)
-					return
-				}
-				if err := s.Save(shared, Values{"owner": fmt.Sprint(w)}, now); err != nil {
-					errs <- err
-					return
-				}
-				if _, _, err := s.Get(shared, now); err != nil {
-					errs <- err
-					return
-				}
-			}
-			if err := s.Delete(own); err != nil {
-				errs <- err
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+	hammer(t, s, shared, workers, rounds, func(int) time.Time { return time.Now() })
 	if v, ok := mustGet(t, s, shared, time.Now()); !ok || v["owner"] == "" {
 		t.Errorf("shared session = %v, %v", v, ok)
 	}

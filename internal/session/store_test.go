@@ -288,47 +288,55 @@ func TestStoreConcurrent(t *testing.T) {
 			s := kind.open(t, Options{TTL: testTTL})
 			shared := newTestID(t)
 			mustSave(t, s, shared, Values{"owner": "none"}, t0)
-			var wg sync.WaitGroup
-			errs := make(chan error, workers)
-			for w := range workers {
-				own := newTestID(t)
-				wg.Go(func() {
-					for i := range rounds {
-						now := t0.Add(time.Duration(i) * time.Millisecond)
-						if err := s.Save(own, Values{"i": fmt.Sprint(i)}, now); err != nil {
-							errs <- err
-							return
-						}
-						if v, ok, err := s.Get(own, now); err != nil || !ok || v["i"] != fmt.Sprint(i) {
-							errs <- fmt.Errorf("worker %d round %d read %v, %v, %v", w, i, v, ok, err)
-							return
-						}
-						if err := s.Save(shared, Values{"owner": fmt.Sprint(w)}, now); err != nil {
-							errs <- err
-							return
-						}
-						if _, _, err := s.Get(shared, now); err != nil {
-							errs <- err
-							return
-						}
-						if i%20 == 0 {
-							s.Sweep(now)
-						}
-					}
-					if err := s.Delete(own); err != nil {
-						errs <- err
-					}
-				})
-			}
-			wg.Wait()
-			close(errs)
-			for err := range errs {
-				t.Error(err)
-			}
+			hammer(t, s, shared, workers, rounds, func(i int) time.Time { return t0.Add(time.Duration(i) * time.Millisecond) })
 			if n := s.Len(); n != 1 {
 				t.Errorf("Len = %d; want 1 (the shared session)", n)
 			}
 		})
+	}
+}
+
+// hammer has workers goroutines, as several event loops would, each save and read its own session and overwrite
+// the shared one for rounds rounds, then delete their own; every error or wrong read fails the test. clock gives
+// the time of round i (stores with an injected clock) or the wall clock (Redis expires keys by its own).
+func hammer(t *testing.T, s Store, shared string, workers, rounds int, clock func(i int) time.Time) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for w := range workers {
+		own := newTestID(t)
+		wg.Go(func() {
+			for i := range rounds {
+				now := clock(i)
+				if err := s.Save(own, Values{"i": fmt.Sprint(i)}, now); err != nil {
+					errs <- err
+					return
+				}
+				if v, ok, err := s.Get(own, now); err != nil || !ok || v["i"] != fmt.Sprint(i) {
+					errs <- fmt.Errorf("worker %d round %d read %v, %v, %v", w, i, v, ok, err)
+					return
+				}
+				if err := s.Save(shared, Values{"owner": fmt.Sprint(w)}, now); err != nil {
+					errs <- err
+					return
+				}
+				if _, _, err := s.Get(shared, now); err != nil {
+					errs <- err
+					return
+				}
+				if i%20 == 0 {
+					s.Sweep(now)
+				}
+			}
+			if err := s.Delete(own); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }
 
