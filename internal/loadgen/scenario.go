@@ -505,14 +505,9 @@ func (p *scenarioParser) request(kind Kind, r *rawRequest, line int) (Request, b
 	case KindPost:
 		req.ExpectStatus = defaultPostStatus
 		req.ContentType = DefaultPostContentType
-		if !present(&r.BodySize) {
-			p.errorf(line, "body_size is required for kind post")
-			ok = false
-		} else {
-			n, nok := p.size(&r.BodySize, "body_size", 1)
-			req.BodySize = n
-			ok = ok && nok
-		}
+		n, nok := p.requiredSize(&r.BodySize, "body_size", KindPost, line, 1)
+		req.BodySize = n
+		ok = ok && nok
 		if present(&r.ContentType) {
 			v, vok := p.scalar(&r.ContentType, "content_type")
 			if vok && !validHeaderValue(v) {
@@ -525,14 +520,9 @@ func (p *scenarioParser) request(kind Kind, r *rawRequest, line int) (Request, b
 	case KindUpload:
 		req.ExpectStatus = defaultUploadStatus
 		req.Field = DefaultUploadField
-		if !present(&r.FileSize) {
-			p.errorf(line, "file_size is required for kind upload")
-			ok = false
-		} else {
-			n, nok := p.size(&r.FileSize, "file_size", 0)
-			req.FileSize = n
-			ok = ok && nok
-		}
+		n, nok := p.requiredSize(&r.FileSize, "file_size", KindUpload, line, 0)
+		req.FileSize = n
+		ok = ok && nok
 		if present(&r.Field) {
 			v, vok := p.scalar(&r.Field, "field")
 			if vok && (v == "" || !validHeaderValue(v) || strings.ContainsAny(v, `"\`)) {
@@ -593,6 +583,15 @@ func (p *scenarioParser) intIn(n *yaml.Node, key string, lo, hi int) (int, bool)
 		return 0, false
 	}
 	return i, true
+}
+
+// requiredSize is size for a key that the request's kind cannot do without; its absence is reported at line.
+func (p *scenarioParser) requiredSize(n *yaml.Node, key string, kind Kind, line int, min int64) (int64, bool) {
+	if !present(n) {
+		p.errorf(line, "%s is required for kind %s", key, kind)
+		return 0, false
+	}
+	return p.size(n, key, min)
 }
 
 func (p *scenarioParser) size(n *yaml.Node, key string, min int64) (int64, bool) {

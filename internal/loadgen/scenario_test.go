@@ -159,6 +159,11 @@ func TestParseScenarioInvalid(t *testing.T) {
 			},
 		},
 		{
+			name: "upload without file size",
+			yaml: "name: x\nkind: upload\npath: /u/\n" + okRuns,
+			want: []string{"bad.yaml:2: file_size is required for kind upload"},
+		},
+		{
 			name: "bad sizes",
 			yaml: "name: x\nkind: upload\npath: /u/\nfile_size: 10X\nfield: 'a\"b'\n" + okRuns,
 			want: []string{
