@@ -4,7 +4,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,13 +11,12 @@ import (
 	"io/fs"
 	"mime/multipart"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/valyala/fasthttp"
 
+	"ferrous/loadtests/peers/internal/lifetime"
 	"ferrous/loadtests/peers/internal/storedname"
 )
 
@@ -44,7 +42,7 @@ func main() {
 	}
 }
 
-func run(addr, docroot, uploads string, lifetime time.Duration) error {
+func run(addr, docroot, uploads string, life time.Duration) error {
 	h, err := newHandler(docroot, uploads)
 	if err != nil {
 		return err
@@ -57,24 +55,7 @@ func run(addr, docroot, uploads string, lifetime time.Duration) error {
 		IdleTimeout:        idleTimeout,
 		MaxRequestBodySize: maxBodyBytes,
 	}
-	// A lifetime bounds the process even if the script that started it is killed before it can stop it.
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	ctx, cancel := context.WithTimeout(ctx, lifetime)
-	defer cancel()
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.ListenAndServe(addr) }()
-	select {
-	case err := <-serveErr:
-		return fmt.Errorf("serving: %w", err)
-	case <-ctx.Done():
-	}
-	shutdownCtx, cancelShutdown := context.WithTimeout(context.Background(), shutdownGrace)
-	defer cancelShutdown()
-	if err := srv.ShutdownWithContext(shutdownCtx); err != nil {
-		return fmt.Errorf("shutting down: %w", err)
-	}
-	return nil
+	return lifetime.Serve(life, shutdownGrace, func() error { return srv.ListenAndServe(addr) }, srv.ShutdownWithContext)
 }
 
 type handler struct {

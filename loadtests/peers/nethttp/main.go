@@ -4,7 +4,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,11 +11,10 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
-	"os/signal"
 	"path"
-	"syscall"
 	"time"
 
+	"ferrous/loadtests/peers/internal/lifetime"
 	"ferrous/loadtests/peers/internal/storedname"
 )
 
@@ -41,7 +39,7 @@ func main() {
 	}
 }
 
-func run(addr, docroot, uploads string, lifetime time.Duration) error {
+func run(addr, docroot, uploads string, life time.Duration) error {
 	h, err := newHandler(docroot, uploads)
 	if err != nil {
 		return err
@@ -53,24 +51,7 @@ func run(addr, docroot, uploads string, lifetime time.Duration) error {
 		ReadHeaderTimeout: readHeaderTimeout,
 		IdleTimeout:       idleTimeout,
 	}
-	// A lifetime bounds the process even if the script that started it is killed before it can stop it.
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	ctx, cancel := context.WithTimeout(ctx, lifetime)
-	defer cancel()
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.ListenAndServe() }()
-	select {
-	case err := <-serveErr:
-		return fmt.Errorf("serving: %w", err)
-	case <-ctx.Done():
-	}
-	shutdownCtx, cancelShutdown := context.WithTimeout(context.Background(), shutdownGrace)
-	defer cancelShutdown()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutting down: %w", err)
-	}
-	return nil
+	return lifetime.Serve(life, shutdownGrace, srv.ListenAndServe, srv.Shutdown)
 }
 
 // handler confines every file access to its two directories with os.Root, as ferrous does with RESOLVE_BENEATH.
