@@ -56,7 +56,6 @@ type conn struct {
 	fileRemain int64
 
 	interest   uint32 // the epoll events registered for fd
-	readOff    bool
 	closed     bool
 	closeAfter bool // close once the output is flushed
 	// mustLinger marks a close after a refusal: the client may still be sending (a body we did not read), so
@@ -96,7 +95,7 @@ func (c *conn) onEvent(events uint32) {
 // onReadable does one read per wake-up: level-triggered epoll brings us back if more is waiting, and one read per
 // turn keeps the loop fair between connections.
 func (c *conn) onReadable() {
-	if c.readOff && c.state != stateWait {
+	if c.state != stateWait && c.readPaused() {
 		return
 	}
 	if c.state == stateWait {
@@ -138,16 +137,13 @@ func (c *conn) onReadable() {
 }
 
 func (c *conn) onEOF() {
-	switch {
-	case c.state == stateBody:
+	if c.state == stateBody {
 		c.body.abort()
-	case c.state == stateHead && c.parser != nil && c.parser.Started():
-		// A truncated head: there is no one left to answer.
 	}
 	if c.pendingOutput() && c.state != stateDrain {
-		// Half-closed client that still reads: finish writing what it asked for, then close.
+		// Half-closed client that still reads: finish writing what it asked for, then close (closeAfter also
+		// stops reading, so the EOF does not wake the loop again).
 		c.closeAfter = true
-		c.readOff = true
 		return
 	}
 	c.close()
@@ -347,7 +343,6 @@ func (c *conn) startLinger() {
 		return
 	}
 	c.state = stateDrain
-	c.readOff = false
 	if c.in != nil {
 		bytebufferpool.Put(c.in)
 		c.in = nil
@@ -366,11 +361,22 @@ func (c *conn) unreadInput() bool {
 	return err == nil && n > 0
 }
 
+// readPaused reports whether the connection should not read now: a handler owns it, output or buffered input is
+// over its bound, a file is being sent, or the connection is closing. A lingering close reads (and discards).
+func (c *conn) readPaused() bool {
+	switch c.state {
+	case stateWait:
+		return true
+	case stateDrain:
+		return false
+	}
+	return c.file != noFile || c.pendingBytes() >= maxPendingOutput || (c.in != nil && len(c.in.B) >= maxPendingInput) ||
+		c.closeAfter
+}
+
 func (c *conn) updateInterest() {
 	want := uint32(unix.EPOLLRDHUP)
-	c.readOff = c.state == stateWait || (c.state != stateDrain && (c.file != noFile || c.pendingBytes() >= maxPendingOutput ||
-		(c.in != nil && len(c.in.B) >= maxPendingInput) || (c.closeAfter && c.state != stateDrain)))
-	if !c.readOff {
+	if !c.readPaused() {
 		want |= unix.EPOLLIN
 	}
 	if c.pendingOutput() {
