@@ -123,16 +123,21 @@ const (
 // HTAB, which is allowed) or DEL; only such words are looked at byte by byte.
 func validFieldValue(b []byte) bool {
 	for len(b) >= 8 {
-		x := binary.LittleEndian.Uint64(b)
-		below20 := (x - 0x20*swarOnes) &^ x & swarHighs
-		y := x ^ (0x7F * swarOnes)
-		isDEL := (y - swarOnes) &^ y & swarHighs
-		if below20|isDEL != 0 && !validFieldValueBytes(b[:8]) {
+		if mayHoldCtl(binary.LittleEndian.Uint64(b)) && !validFieldValueBytes(b[:8]) {
 			return false
 		}
 		b = b[8:]
 	}
 	return validFieldValueBytes(b)
+}
+
+// mayHoldCtl reports whether any of the eight bytes of x may be below 0x20 or DEL. It never misses one; it may
+// report one that is not there when such a byte precedes it, so a true result needs a byte-by-byte look.
+func mayHoldCtl(x uint64) bool {
+	below20 := (x - 0x20*swarOnes) &^ x & swarHighs
+	y := x ^ (0x7F * swarOnes)
+	isDEL := (y - swarOnes) &^ y & swarHighs
+	return below20|isDEL != 0
 }
 
 func validFieldValueBytes(b []byte) bool {
@@ -142,4 +147,33 @@ func validFieldValueBytes(b []byte) bool {
 		}
 	}
 	return true
+}
+
+// targetLen returns how many bytes b starts with that may appear in a request-target: visible ASCII. Targets
+// carry long paths and queries, so eight bytes are tested at a time until a word may hold a byte below 0x21,
+// DEL or a byte with the high bit set; from there the table decides byte by byte.
+func targetLen(b []byte) int {
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		below21 := (x - 0x21*swarOnes) &^ x & swarHighs
+		y := x ^ (0x7F * swarOnes)
+		isDEL := (y - swarOnes) &^ y & swarHighs
+		if below21|isDEL|x&swarHighs != 0 {
+			break
+		}
+	}
+	for i < len(b) && byteClass[b[i]]&classTarget != 0 {
+		i++
+	}
+	return i
+}
+
+// tokenLen returns how many tchar b starts with.
+func tokenLen(b []byte) int {
+	i := 0
+	for i < len(b) && isTchar(b[i]) {
+		i++
+	}
+	return i
 }

@@ -716,3 +716,88 @@ func TestValidFieldValueWordAtATime(t *testing.T) {
 		}
 	})
 }
+
+// TestTargetLenWordAtATime checks the eight-bytes-at-a-time target scan against the byte table.
+func TestTargetLenWordAtATime(t *testing.T) {
+	t.Parallel()
+	byTable := func(b []byte) int {
+		for i, c := range b {
+			if byteClass[c]&classTarget == 0 {
+				return i
+			}
+		}
+		return len(b)
+	}
+	buf := bytes.Repeat([]byte{'a'}, 19)
+	for pos := range buf {
+		for c := range 256 {
+			buf[pos] = byte(c)
+			if got, want := targetLen(buf), byTable(buf); got != want {
+				t.Fatalf("byte %#x at %d: got %d, want %d", c, pos, got, want)
+			}
+		}
+		buf[pos] = 'a'
+	}
+	rapid.Check(t, func(t *rapid.T) {
+		b := rapid.SliceOf(rapid.SampledFrom([]byte{0, '\t', ' ', '!', '/', 'a', 0x7E, 0x7F, 0x80, 0xA1, 0xFF})).Draw(t, "target")
+		if got, want := targetLen(b), byTable(b); got != want {
+			t.Fatalf("%q: got %d, want %d", b, got, want)
+		}
+	})
+}
+
+// TestScanFieldLineTakesExactlyValidLines checks that the one-pass scan accepts a complete field line exactly
+// when the general path would find it well-formed, and reports the same name and line ends.
+func TestScanFieldLineTakesExactlyValidLines(t *testing.T) {
+	t.Parallel()
+	rapid.Check(t, func(t *rapid.T) {
+		b := rapid.SliceOf(rapid.SampledFrom([]byte{0, '\t', '\r', '\n', ' ', ':', '!', 'a', 'Z', '0', '"', 0x7E, 0x7F, 0x80, 0xFF})).Draw(t, "input")
+		wantColon, wantEnd := 0, 0
+		if lf := bytes.IndexByte(b, '\n'); lf >= 1 && b[lf-1] == '\r' {
+			line := b[:lf-1]
+			colon := 0
+			for colon < len(line) && isTchar(line[colon]) {
+				colon++
+			}
+			if colon > 0 && colon < len(line) && line[colon] == ':' && validFieldValueBytes(line[colon+1:]) {
+				wantColon, wantEnd = colon, lf+1
+			}
+		}
+		if colon, end := scanFieldLine(b); end != wantEnd || (end > 0 && colon != wantColon) {
+			t.Fatalf("scanFieldLine(%q) = (%d, %d), want (%d, %d)", b, colon, end, wantColon, wantEnd)
+		}
+	})
+}
+
+// TestFieldLineFastPathMatchesLineByLine checks that heads taken whole, where complete field lines go through
+// scanFieldLine and fieldLines, get the verdicts and results of the same heads fed a byte at a time, where every
+// line goes through admit and completeLine, also when the limits cut in.
+func TestFieldLineFastPathMatchesLineByLine(t *testing.T) {
+	t.Parallel()
+	lines := []string{
+		"Host: example.com\r\n", "Host: a:80\r\n", "Host: [::1\r\n", "Content-Length: 5\r\n", "Content-Length: 5, 6\r\n",
+		"Transfer-Encoding: chunked\r\n", "Transfer-Encoding: gzip\r\n", "Connection: close\r\n", "Connection: a b\r\n",
+		"Expect: 100-continue\r\n", "Expect: x\r\n", "X-A:\tv \t\r\n", "X-B: \x80\xff\r\n", "X-C: a\x7fb\r\n",
+		"X-D: a\rb\r\n", "X-E: a\nb\r\n", "X-F:\r\n", " X-G: v\r\n", "X G: v\r\n", ":v\r\n", "X-H v\r\n", "X-I: v\n",
+		"X-Long-Name-With-Many-Letters: a fairly long value, to take a few words\r\n",
+	}
+	rapid.Check(t, func(t *rapid.T) {
+		var b strings.Builder
+		b.WriteString("GET / HTTP/1.1\r\n")
+		for range rapid.IntRange(0, 8).Draw(t, "fields") {
+			b.WriteString(rapid.SampledFrom(lines).Draw(t, "line"))
+		}
+		b.WriteString("\r\n")
+		input := []byte(b.String())
+		l := Limits{
+			MaxRequestLine:  rapid.IntRange(0, 40).Draw(t, "maxRequestLine"),
+			MaxHeaderBytes:  rapid.IntRange(0, 200).Draw(t, "maxHeaderBytes"),
+			MaxHeaderFields: rapid.IntRange(0, 6).Draw(t, "maxHeaderFields"),
+		}
+		whole := feedPieces(t, NewParser(l), [][]byte{input})
+		byByte := feedPieces(t, NewParser(l), byteByByte(input))
+		if !reflect.DeepEqual(whole, byByte) {
+			t.Fatalf("%q with %+v: whole %+v, byte by byte %+v", input, l, whole, byByte)
+		}
+	})
+}
