@@ -62,3 +62,55 @@ func BenchmarkAppendChunk(b *testing.B) {
 		dst = AppendChunk(dst[:0], data)
 	}
 }
+
+// readSize is what one read from a socket typically delivers to the decoder under load.
+const readSize = 64 << 10
+
+// BenchmarkFeedReads decodes a 1 MiB body in the chunk sizes clients commonly send, delivered in 64 KiB reads.
+// Each call sees the unconsumed rest of the previous read plus the new one, as in a server; the input is sliced
+// rather than copied so that only decoding is measured.
+func BenchmarkFeedReads(b *testing.B) {
+	const bodySize = 1 << 20
+	for _, chunkSize := range []int{16 << 10, 8 << 10, 1 << 10} {
+		body := make([]byte, bodySize)
+		for i := range body {
+			body[i] = byte('a' + i%26)
+		}
+		var wire []byte
+		for rest := body; len(rest) > 0; {
+			n := min(chunkSize, len(rest))
+			wire = AppendChunk(wire, rest[:n])
+			rest = rest[n:]
+		}
+		wire = AppendLastChunk(wire)
+		b.Run("1MiB-in-"+strconv.Itoa(chunkSize)+"B-chunks", func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(bodySize)
+			d := NewDecoder(DefaultLimits())
+			for b.Loop() {
+				d.Reset()
+				got, consumed, done := 0, 0, false
+				for readEnd := readSize; !done; readEnd += readSize {
+					if readEnd-readSize >= len(wire) {
+						b.Fatal("body not complete")
+					}
+					for window := wire[consumed:min(readEnd, len(wire))]; ; {
+						data, n, fin, err := d.Feed(window)
+						if err != nil {
+							b.Fatal(err)
+						}
+						got += len(data)
+						consumed += n
+						window = window[n:]
+						if done = fin; done || n == 0 || len(window) == 0 {
+							break
+						}
+					}
+				}
+				if got != bodySize {
+					b.Fatalf("decoded %d bytes, want %d", got, bodySize)
+				}
+			}
+		})
+	}
+}

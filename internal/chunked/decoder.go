@@ -179,7 +179,8 @@ func (d *Decoder) Feed(src []byte) (data []byte, n int, done bool, err error) {
 		return nil, 0, true, nil
 	}
 	for i := 0; i < len(src); {
-		if d.state == stData {
+		switch d.state {
+		case stData:
 			take := len(src) - i
 			if int64(take) > d.remaining {
 				take = int(d.remaining)
@@ -189,6 +190,25 @@ func (d *Decoder) Feed(src []byte) (data []byte, n int, done bool, err error) {
 				d.state = stDataCR
 			}
 			return src[i : i+take], i + take, false, nil
+		case stDataCR:
+			// Every chunk but the last is followed by a CRLF and the next size line; taking them without a
+			// step per byte is what makes a body of many small chunks cheap. Anything unusual (a missing CR,
+			// an extension, a limit reached, the input ending) is left to step, from the same state.
+			if i+1 < len(src) && src[i] == '\r' && src[i+1] == '\n' {
+				d.startChunk()
+				i += 2
+				continue
+			}
+		case stSizeFirst, stSize:
+			used, err := d.sizeLine(src[i:])
+			i += used
+			if err != nil {
+				d.err = err
+				return nil, i, false, err
+			}
+			if used > 0 {
+				continue
+			}
 		}
 		if err := d.step(src[i]); err != nil {
 			d.err = err
@@ -240,6 +260,40 @@ func (d *Decoder) startChunk() {
 	d.size = 0
 	d.digits = 0
 	d.lineBytes = 0
+}
+
+// sizeLine takes what step would take of a chunk line in the common case, chunk-size then CRLF, in one pass over
+// b, with the same effect on the decoder. It stops before any other byte, and before a digit that breaks a limit,
+// so that step reports it; used counts the bytes taken, also when err is set.
+func (d *Decoder) sizeLine(b []byte) (used int, err error) {
+	i := 0
+	if d.state == stSizeFirst {
+		if len(b) == 0 || hexDigit[b[0]] == notHex {
+			return 0, nil
+		}
+		d.size, d.digits, d.state = int64(hexDigit[b[0]]), 1, stSize
+		i = 1
+	}
+	size, digits := d.size, d.digits
+	for i < len(b) {
+		v := hexDigit[b[i]]
+		if v == notHex || digits >= d.limits.MaxChunkSizeDigits || size > math.MaxInt64>>4 {
+			break
+		}
+		size = size<<4 | int64(v)
+		digits++
+		i++
+	}
+	d.size, d.digits = size, digits
+	d.lineBytes += i
+	if i+1 >= len(b) || b[i] != '\r' || b[i+1] != '\n' {
+		return i, nil
+	}
+	d.lineBytes += 2
+	if err := d.endChunkLine(); err != nil {
+		return i + 1, err // the LF, as step would report it
+	}
+	return i + 2, nil
 }
 
 // stepSizeLine handles chunk-size and the line ending of a chunk line:
@@ -544,13 +598,28 @@ func isTchar(c byte) bool { return byteClass[c]&classTchar != 0 }
 func isBWS(c byte) bool { return c == ' ' || c == '\t' }
 
 func hexValue(c byte) (int64, bool) {
-	switch {
-	case '0' <= c && c <= '9':
-		return int64(c - '0'), true
-	case 'a' <= c && c <= 'f':
-		return int64(c-'a') + 10, true
-	case 'A' <= c && c <= 'F':
-		return int64(c-'A') + 10, true
+	v := hexDigit[c]
+	return int64(v), v != notHex
+}
+
+// notHex marks the bytes of hexDigit that are not HEXDIG.
+const notHex = 0xFF
+
+// hexDigit maps each HEXDIG to its value and every other byte to notHex, so a size digit costs one load.
+var hexDigit = buildHexDigit()
+
+func buildHexDigit() (t [256]uint8) {
+	for c := range t {
+		switch {
+		case '0' <= c && c <= '9':
+			t[c] = uint8(c - '0')
+		case 'a' <= c && c <= 'f':
+			t[c] = uint8(c-'a') + 10
+		case 'A' <= c && c <= 'F':
+			t[c] = uint8(c-'A') + 10
+		default:
+			t[c] = notHex
+		}
 	}
-	return 0, false
+	return t
 }

@@ -226,3 +226,67 @@ func FuzzFeed(f *testing.F) {
 		}
 	})
 }
+
+// feedByStep is Feed without its fast paths: every framing byte goes through step. It is the reference the
+// fast paths must agree with, call by call.
+func feedByStep(d *Decoder, src []byte) (data []byte, n int, done bool, err error) {
+	if d.err != nil {
+		return nil, 0, false, d.err
+	}
+	if d.state == stDone {
+		return nil, 0, true, nil
+	}
+	for i := 0; i < len(src); {
+		if d.state == stData {
+			take := int(min(int64(len(src)-i), d.remaining))
+			d.remaining -= int64(take)
+			if d.remaining == 0 {
+				d.state = stDataCR
+			}
+			return src[i : i+take], i + take, false, nil
+		}
+		if err := d.step(src[i]); err != nil {
+			d.err = err
+			return nil, i, false, err
+		}
+		i++
+		if d.state == stDone {
+			return nil, i, true, nil
+		}
+	}
+	return nil, len(src), false, nil
+}
+
+// TestFastPathsMatchStep checks that Feed returns, call by call, exactly what stepping through every framing
+// byte returns, including how many bytes an error leaves accepted, under default and tiny limits.
+func TestFastPathsMatchStep(t *testing.T) {
+	t.Parallel()
+	rapid.Check(t, func(t *rapid.T) {
+		var in []byte
+		if rapid.Bool().Draw(t, "valid") {
+			_, in, _ = drawMessage(t, rapid.Just(""))
+		} else {
+			in = chunkedishGen.Draw(t, "input")
+		}
+		l := Limits{MaxChunkSizeDigits: rapid.IntRange(0, 3).Draw(t, "digits")}
+		fast, slow := NewDecoder(l), NewDecoder(l)
+		pieces := drawPieces(t, in)
+		for _, piece := range pieces {
+			for {
+				fData, fN, fDone, fErr := fast.Feed(piece)
+				sData, sN, sDone, sErr := feedByStep(slow, piece)
+				if fN != sN || fDone != sDone || fErr != sErr || !bytes.Equal(fData, sData) {
+					t.Fatalf("input %q, piece %q: Feed = (%q, %d, %v, %v), step by step = (%q, %d, %v, %v)",
+						in, piece, fData, fN, fDone, fErr, sData, sN, sDone, sErr)
+				}
+				if *fast != *slow {
+					t.Fatalf("input %q, piece %q: decoder states differ: %+v vs %+v", in, piece, *fast, *slow)
+				}
+				piece = piece[fN:]
+				if fErr != nil || fDone || fN == 0 || len(piece) == 0 {
+					break
+				}
+			}
+		}
+	})
+}
