@@ -334,7 +334,7 @@ func matchDelimiter(buf, delim []byte) int {
 // delimiterAbsent if dataLen is len(buf).
 func scanForDelimiter(buf, delim []byte) (dataLen, verdict int) {
 	for offset := 0; ; {
-		i := bytes.Index(buf[offset:], delim)
+		i := indexDelimiter(buf[offset:], delim)
 		if i < 0 {
 			break
 		}
@@ -357,4 +357,66 @@ func scanForDelimiter(buf, delim []byte) (dataLen, verdict int) {
 		}
 	}
 	return len(buf), delimiterAbsent
+}
+
+// indexDelimiter is bytes.Index(buf, delim) for a delimiter, CRLF "--" boundary. It exploits what bytes.Index
+// cannot know: a CR starts every delimiter, and the boundary's last byte is a cheap second filter. In binary
+// content a CR comes about every 256 bytes, so jumping from CR to CR with the vectorised IndexByte and rejecting
+// most candidates on two bytes beats bytes.Index, which calls Equal for every CRLF (one per line of text).
+// Where CRs are dense, the scan switches to indexDelimiterSkipping, which does not depend on them.
+func indexDelimiter(buf, delim []byte) int {
+	m := len(delim)
+	t := len(buf) - m + 1 // delimiters can only start before t
+	last := delim[m-1]
+	fails := 0
+	for i := 0; i < t; {
+		j := bytes.IndexByte(buf[i:t], '\r')
+		if j < 0 {
+			return -1
+		}
+		i += j
+		if buf[i+m-1] == last && buf[i+1] == '\n' && bytes.Equal(buf[i+2:i+m-1], delim[2:m-1]) {
+			return i
+		}
+		i++
+		fails++
+		// More than one CR per 32 bytes: IndexByte returns too soon to pay for its call.
+		if fails > 4+i>>5 {
+			return indexDelimiterSkipping(buf, delim, i)
+		}
+	}
+	return -1
+}
+
+// indexDelimiterSkipping finds delim in buf at or after from with Horspool's algorithm: the byte under the end
+// of the window tells how far the window can move, up to len(delim) bytes at a time, however many CRs the
+// content holds. Content made of bytes near the end of the delimiter keeps the moves short; then it gives up and
+// leaves the rest to bytes.Index, whose worst case is bounded.
+func indexDelimiterSkipping(buf, delim []byte, from int) int {
+	m := len(delim)
+	// keep[c] is how far past the start of the window c last occurs in delim[:m-1], plus one, so the window may
+	// move m-keep[c] bytes when c is under its end; zero, the fast default, means a full move. m <= 74 fits.
+	var keep [256]uint8
+	for i, c := range delim[:m-1] {
+		keep[c] = uint8(i + 1)
+	}
+	last := delim[m-1]
+	steps := 0
+	for i := from; i+m <= len(buf); {
+		c := buf[i+m-1]
+		if c == last && buf[i] == '\r' && bytes.Equal(buf[i+1:i+m-1], delim[1:m-1]) {
+			return i
+		}
+		i += m - int(keep[c])
+		steps++
+		// Each move waits for the load that decides it; averaging under eight bytes, that is slower than
+		// bytes.Index.
+		if steps > 8+(i-from)>>3 {
+			if k := bytes.Index(buf[i:], delim); k >= 0 {
+				return i + k
+			}
+			return -1
+		}
+	}
+	return -1
 }

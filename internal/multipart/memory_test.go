@@ -2,6 +2,7 @@ package multipart
 
 import (
 	"bytes"
+	"strconv"
 	"testing"
 )
 
@@ -132,6 +133,92 @@ func BenchmarkDecodeFile(b *testing.B) {
 		d := NewDecoder([]byte(boundary), DefaultLimits())
 		if seen := streamInput(b, d, input, buf, func([]byte) {}); seen != size {
 			b.Fatalf("decoded %d bytes, want %d", seen, size)
+		}
+	}
+}
+
+// readSize is what one read from a socket typically delivers under load.
+const readSize = 64 << 10
+
+// binaryContent returns size deterministic pseudo-random bytes, which is what compressed uploads (images,
+// archives, video) look like to the boundary search: a CR about every 256 bytes.
+func binaryContent(size int) []byte {
+	out := make([]byte, size)
+	x := uint64(0x9E3779B97F4A7C15)
+	for i := range out {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		out[i] = byte(x >> 32)
+	}
+	return out
+}
+
+// textContent returns size bytes of CRLF-ended CSV lines, as a text file saved on Windows is uploaded.
+func textContent(size int) []byte {
+	var out []byte
+	for i := 0; len(out) < size; i++ {
+		out = append(out, "2024-06-01T12:00:00Z,sensor-"...)
+		out = strconv.AppendInt(out, int64(i%97), 10)
+		out = append(out, ",temperature,21.5,humidity,48.25,status,ok\r\n"...)
+	}
+	return out[:size]
+}
+
+// BenchmarkDecodeUpload decodes a form with one text field and one file part, read 64 KiB at a time. Each call
+// sees the unconsumed rest of the previous read plus the new one, as in the server; the input is sliced rather
+// than copied so that only decoding is measured.
+func BenchmarkDecodeUpload(b *testing.B) {
+	const (
+		boundary = "----WebKitFormBoundary7MA4YWxkTrZu0gW"
+		field    = "holiday photos"
+	)
+	for _, kind := range []string{"binary", "text"} {
+		for _, size := range []int{64 << 10, 1 << 20} {
+			var content []byte
+			if kind == "binary" {
+				content = binaryContent(size)
+			} else {
+				content = textContent(size)
+			}
+			var body []byte
+			body = append(body, "--"+boundary+"\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\n"+field+"\r\n"...)
+			body = append(body, "--"+boundary+"\r\nContent-Disposition: form-data; name=\"file\"; filename=\"upload.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n"...)
+			body = append(body, content...)
+			body = append(body, "\r\n--"+boundary+"--\r\n"...)
+			b.Run(kind+"-"+strconv.Itoa(size>>10)+"KiB", func(b *testing.B) {
+				b.ReportAllocs()
+				b.SetBytes(int64(size))
+				for b.Loop() {
+					d := NewDecoder([]byte(boundary), DefaultLimits())
+					seen, consumed := 0, 0
+					for readEnd := readSize; consumed < len(body); readEnd += readSize {
+						if readEnd-readSize >= len(body) {
+							b.Fatal("body not complete")
+						}
+						for window := body[consumed:min(readEnd, len(body))]; ; {
+							ev, data, n, err := d.Feed(window)
+							if err != nil {
+								b.Fatal(err)
+							}
+							if ev == EventPartData {
+								seen += len(data)
+							}
+							consumed += n
+							window = window[n:]
+							if ev == EventNone {
+								break
+							}
+						}
+					}
+					if err := d.Finish(); err != nil {
+						b.Fatal(err)
+					}
+					if seen != size+len(field) {
+						b.Fatalf("decoded %d content bytes, want %d", seen, size+len(field))
+					}
+				}
+			})
 		}
 	}
 }

@@ -204,3 +204,32 @@ func decodeWithStdlib(t fatalHelper, body []byte, boundary string) []decodedPart
 		})
 	}
 }
+
+// TestIndexDelimiterMatchesIndex checks the delimiter search against bytes.Index on content built from the
+// delimiter's own pieces, CRs and filler, dense enough to drive it through all of its strategies.
+func TestIndexDelimiterMatchesIndex(t *testing.T) {
+	t.Parallel()
+	rapid.Check(t, func(t *rapid.T) {
+		boundary := boundaryGen.Draw(t, "boundary")
+		delim := []byte("\r\n--" + boundary)
+		pieces := []string{"\r", "\n", "\r\n", "-", "--", "\r\n--", boundary, boundary[:len(boundary)/2],
+			boundary[len(boundary)/2:], string(delim), string(delim[:len(delim)-1]), "x", "\x00", "\xff",
+			// Runs of the byte before the delimiter's last one keep the skipping search's moves short.
+			strings.Repeat(string(delim[len(delim)-2]), 16)}
+		var buf []byte
+		for range rapid.IntRange(0, 400).Draw(t, "pieces") {
+			buf = append(buf, rapid.SampledFrom(pieces).Draw(t, "piece")...)
+		}
+		if got, want := indexDelimiter(buf, delim), bytes.Index(buf, delim); got != want {
+			t.Fatalf("indexDelimiter(%q, %q) = %d, want %d", buf, delim, got, want)
+		}
+		from := rapid.IntRange(0, len(buf)).Draw(t, "from")
+		want := bytes.Index(buf[from:], delim)
+		if want >= 0 {
+			want += from
+		}
+		if got := indexDelimiterSkipping(buf, delim, from); got != want {
+			t.Fatalf("indexDelimiterSkipping(%q, %q, %d) = %d, want %d", buf, delim, from, got, want)
+		}
+	})
+}
