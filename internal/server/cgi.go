@@ -98,6 +98,9 @@ func (j *cgiJob) write(_ *conn, p []byte) error {
 
 func (j *cgiJob) abort() { bytebufferpool.Put(j.body) }
 
+// full is never true: the body is bounded by the route's size limit and gathered in memory for the script.
+func (j *cgiJob) full() bool { return false }
+
 func (j *cgiJob) finish(c *conn) {
 	ex := &c.ex
 	req := ex.req

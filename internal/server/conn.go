@@ -195,7 +195,7 @@ func (c *conn) canProcess() bool {
 		// not a request to answer (RFC 9112 §9.6).
 		return false
 	}
-	return c.file == noFile && c.pendingBytes() < maxPendingOutput
+	return c.file == noFile && c.pendingBytes() < maxPendingOutput && !(c.state == stateBody && c.body.blocked())
 }
 
 // process runs the protocol over data and returns how many bytes it used.
@@ -362,7 +362,7 @@ func (c *conn) unreadInput() bool {
 }
 
 // readPaused reports whether the connection should not read now: a handler owns it, output or buffered input is
-// over its bound, a file is being sent, or the connection is closing. A lingering close reads (and discards).
+// over its bound, a file is being sent, the body's sink is waiting for the disk, or the connection is closing. A lingering close reads (and discards).
 func (c *conn) readPaused() bool {
 	switch c.state {
 	case stateWait:
@@ -371,7 +371,7 @@ func (c *conn) readPaused() bool {
 		return false
 	}
 	return c.file != noFile || c.pendingBytes() >= maxPendingOutput || (c.in != nil && len(c.in.B) >= maxPendingInput) ||
-		c.closeAfter
+		c.closeAfter || (c.state == stateBody && c.body.blocked())
 }
 
 func (c *conn) updateInterest() {

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 
@@ -67,15 +68,20 @@ func (c *conn) startUpload() {
 		return
 	}
 	c.body.sink = &uploadSink{
-		dec:  multipart.NewDecoder(boundary, multipart.DefaultLimits()),
-		recv: upload.NewReceiver(ex.rt.cfg.File, maxFilesPerUpload),
+		dec: multipart.NewDecoder(boundary, multipart.DefaultLimits()),
+		job: &uploadJob{
+			c:    c,
+			recv: upload.NewReceiver(ex.rt.cfg.File, maxFilesPerUpload),
+			base: ex.rt.cfg.Path,
+		},
 	}
 }
 
-// uploadSink streams a multipart body through the decoder into the receiver, which writes file parts to disk.
+// uploadSink streams a multipart body through the decoder, on the loop, and hands the decoded events to its job,
+// which stores the files on a disk worker.
 type uploadSink struct {
 	dec     *multipart.Decoder
-	recv    *upload.Receiver
+	job     *uploadJob
 	pending []byte // bytes the decoder could not take yet (a possible boundary split across reads)
 }
 
@@ -92,6 +98,9 @@ func (u *uploadSink) write(_ *conn, p []byte) error {
 	rest := buf[used:]
 	// The leftover is at most a boundary's length: copying it keeps the caller's buffer free for reuse.
 	u.pending = append(u.pending[:0], rest...)
+	if u.job.queuedBytes >= uploadBatchBytes {
+		u.job.flush()
+	}
 	return nil
 }
 
@@ -109,9 +118,7 @@ func (u *uploadSink) decode(buf []byte) (int, error) {
 			}
 			continue
 		}
-		if err := u.recv.Handle(ev, u.dec.Part(), data); err != nil {
-			return used, &statusError{status: upload.StatusFor(err), err: err}
-		}
+		u.job.queue(ev, u.dec.Part(), data)
 		if ev == multipart.EventDone {
 			return len(buf), nil // the epilogue is ignored
 		}
@@ -126,44 +133,190 @@ func bodyError(err error) error {
 	return err
 }
 
+// full holds the connection's reading while the disk is behind: a fast client must not make the loop queue its
+// whole upload in memory.
+func (u *uploadSink) full() bool { return u.job.queuedBytes >= maxUploadQueue }
+
 func (u *uploadSink) finish(c *conn) {
 	if len(u.pending) > 0 {
 		if _, err := u.decode(u.pending); err != nil {
-			u.recv.Abort()
+			u.abort()
 			c.bodyFailed(err)
 			return
 		}
 	}
 	if err := u.dec.Finish(); err != nil {
-		u.recv.Abort()
+		u.abort()
 		c.bodyFailed(bodyError(err))
 		return
 	}
-	stored := u.recv.Stored()
+	job := u.job
+	job.finishing = true
+	job.flush()
+	if job.busy {
+		// The response waits for the disk; the connection reads nothing meanwhile.
+		c.ex.async = job
+		c.state = stateWait
+		return
+	}
+	job.respond()
+}
+
+func (u *uploadSink) abort() { u.job.cancel() }
+
+// Data of one upload is handed to the disk in batches of uploadBatchBytes, and the rest of the body when it is
+// complete: a small upload costs a single hand-off to a worker and back. maxUploadQueue bounds the decoded bytes
+// waiting for the disk, with room for one batch in flight and the next filling.
+const (
+	uploadBatchBytes = 128 << 10
+	maxUploadQueue   = 2 * uploadBatchBytes
+)
+
+// uploadJob is the file-system side of one upload. The loop queues the decoder's events into a batch; a disk worker
+// applies one batch at a time to the receiver, in order, and posts the outcome back to the loop. Only the worker
+// running a batch touches recv, and the loop submits nothing while a batch is out, so recv needs no lock.
+type uploadJob struct {
+	c    *conn
+	recv *upload.Receiver
+	base string // the route's path, for the response's URLs
+
+	// Loop-owned.
+	next        uploadBatch // events queued since the last submit
+	spare       uploadBatch // the batch that came back, reused
+	busy        bool        // a batch is with a worker
+	queuedBytes int         // data bytes queued or in flight
+	finishing   bool        // the body is complete: respond once the disk is done
+	failed      bool        // a worker reported an error, already answered
+
+	canceled atomic.Bool // the upload will not complete: the receiver must be aborted
+}
+
+type uploadBatch struct {
+	events []uploadEvent
+	data   []byte
+}
+
+// uploadEvent is one decoder event, detached from the decoder's and the connection's buffers.
+type uploadEvent struct {
+	kind       multipart.EventKind
+	part       multipart.Part // for EventPartBegin
+	start, end int            // the event's data within the batch's data
+}
+
+func (j *uploadJob) queue(ev multipart.EventKind, p *multipart.Part, data []byte) {
+	e := uploadEvent{kind: ev, start: len(j.next.data)}
+	if ev == multipart.EventPartBegin {
+		e.part = *p
+	}
+	j.next.data = append(j.next.data, data...)
+	e.end = len(j.next.data)
+	j.queuedBytes += len(data)
+	j.next.events = append(j.next.events, e)
+}
+
+// flush hands the queued events to a worker, unless one is already working on this upload.
+func (j *uploadJob) flush() {
+	if j.busy || j.failed || len(j.next.events) == 0 || j.canceled.Load() {
+		return
+	}
+	batch := j.next
+	j.next = uploadBatch{events: j.spare.events[:0], data: j.spare.data[:0]}
+	j.spare = uploadBatch{}
+	j.busy = true
+	l := j.c.l
+	l.srv.disk.submit(func() {
+		err := j.apply(batch)
+		if !l.post(func() { l.guard(j.c, func() { j.batchDone(batch, err) }) }) {
+			j.recv.Abort() // the loop is gone, and with it the connection: nothing will come back for this file
+		}
+	})
+}
+
+// apply runs on a disk worker.
+func (j *uploadJob) apply(b uploadBatch) error {
+	for _, e := range b.events {
+		if j.canceled.Load() {
+			break
+		}
+		if err := j.recv.Handle(e.kind, &e.part, b.data[e.start:e.end]); err != nil {
+			j.recv.Abort()
+			return err
+		}
+	}
+	if j.canceled.Load() {
+		j.recv.Abort()
+	}
+	return nil
+}
+
+// batchDone runs on the loop when a worker has applied a batch.
+func (j *uploadJob) batchDone(b uploadBatch, err error) {
+	j.busy = false
+	j.queuedBytes -= len(b.data)
+	j.spare = b
+	if j.canceled.Load() {
+		// The worker may have checked before the cancel came: abort again, which is harmless if it did not.
+		j.c.l.srv.disk.submit(j.recv.Abort)
+		return
+	}
+	c := j.c
+	// Time spent waiting for the disk is not the client's: the body deadline counts from now.
+	c.lastActive = c.l.clock.sec
+	if err != nil {
+		j.failed = true
+		se := &statusError{status: upload.StatusFor(err), err: err}
+		if j.finishing {
+			c.ex.async = nil
+			c.state = stateHead
+			c.respondError(se.status, false)
+			c.finishExchange()
+		} else {
+			c.bodyFailed(se)
+		}
+		c.pump()
+		return
+	}
+	j.flush()
+	if j.finishing && !j.busy {
+		c.ex.async = nil
+		c.state = stateHead
+		j.respond()
+	}
+	c.pump()
+}
+
+// cancel is called on the loop when the upload will not complete: the client left, timed out, or the body failed.
+func (j *uploadJob) cancel() {
+	if j.canceled.Swap(true) || j.busy {
+		return // a busy worker sees the flag; batchDone aborts again after it
+	}
+	j.c.l.srv.disk.submit(j.recv.Abort)
+}
+
+// respond answers 201 with the stored files' URLs, or 400 when the form held no file.
+func (j *uploadJob) respond() {
+	c := j.c
+	stored := j.recv.Stored()
 	if len(stored) == 0 {
 		c.respondError(400, false)
 		c.finishExchange()
 		return
 	}
-	ex := &c.ex
-	base := ex.rt.cfg.Path
 	body := make([]byte, 0, 64*len(stored))
 	for _, name := range stored {
-		body = append(body, base...)
+		body = append(body, j.base...)
 		body = append(body, url.PathEscape(name)...)
 		body = append(body, '\n')
 	}
 	b := c.beginResponse(201)
 	if len(stored) == 1 {
-		b = h1.AppendHeader(b, "Location", base+url.PathEscape(stored[0]))
+		b = h1.AppendHeader(b, "Location", j.base+url.PathEscape(stored[0]))
 	}
 	b = append(b, "Content-Type: text/plain; charset=utf-8\r\n"...)
 	b = c.endHead(b, int64(len(body)))
 	c.output().B = c.appendBody(b, body)
 	c.finishExchange()
 }
-
-func (u *uploadSink) abort() { u.recv.Abort() }
 
 // deleteFile removes one regular file below the route's directory. The parent directory is opened beneath the
 // root (the kernel refuses symlinks out of it), and the name is checked and unlinked relative to that directory,

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -609,5 +610,65 @@ func TestEmptySessionsAreNotStored(t *testing.T) {
 	}
 	if n := ts.srv.sessions.Store().(interface{ Len() int }).Len(); n != 0 {
 		t.Fatalf("%d empty sessions stored", n)
+	}
+}
+
+// TestUploadWaitsForTheDiskNotTheLoop holds the disk workers: the loop must go on serving other clients, and must
+// stop reading the upload rather than queue it in memory. Once the disk is back, the upload completes intact.
+func TestUploadWaitsForTheDiskNotTheLoop(t *testing.T) {
+	t.Parallel()
+	cfg := strings.Replace(dynamicConfig(5, ""), "workers: 2", "workers: 1", 1)
+	cfg = strings.Replace(cfg, "client_max_body_size: 20M", "client_max_body_size: 100M", 1)
+	ts := startDynamic(t, cfg)
+	held := make(chan struct{})
+	released := make(chan struct{})
+	var holdOnce, releaseOnce sync.Once
+	release := func() { releaseOnce.Do(func() { close(released) }) }
+	t.Cleanup(release) // a failing test must not leave the workers held, or shutdown would wait for ever
+	ts.srv.disk.setBeforeJob(func() {
+		holdOnce.Do(func() { close(held) })
+		<-released
+	})
+	content := bytes.Repeat([]byte("0123456789abcdef"), 4<<20) // 64 MiB
+	ct, body := multipartBody(t, map[string][]byte{"big.bin": content}, nil)
+	c := ts.dial(t)
+	c.send(fmt.Sprintf("POST /up/ HTTP/1.1\r\nHost: a\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n", ct, len(body)))
+	written := make(chan int, 1)
+	go func() {
+		_ = c.SetWriteDeadline(time.Now().Add(2 * time.Second))
+		n, _ := c.Write(body)
+		written <- n
+	}()
+	<-held
+	for range 5 {
+		start := time.Now()
+		resp, err := http.Get("http://" + ts.addr + "/index.html")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if d := time.Since(start); d > time.Second {
+			t.Fatalf("a static request waited %v behind a held disk", d)
+		}
+	}
+	n := <-written
+	if n >= len(body)/2 {
+		t.Fatalf("the server took %d of %d body bytes while its disk was held: no backpressure", n, len(body))
+	}
+	release()
+	_ = c.SetDeadline(time.Now().Add(20 * time.Second))
+	if _, err := c.Write(body[n:]); err != nil {
+		t.Fatalf("writing the rest of the body: %v", err)
+	}
+	resp, msg := c.read("POST")
+	if resp.StatusCode != 201 {
+		t.Fatalf("status %d: %s", resp.StatusCode, msg)
+	}
+	got, err := os.ReadFile(filepath.Join(ts.dir, "www/up/big.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, content) {
+		t.Fatalf("stored %d bytes, not the %d sent", len(got), len(content))
 	}
 }

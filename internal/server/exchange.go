@@ -416,6 +416,7 @@ type bodySink interface {
 	write(c *conn, p []byte) error
 	finish(c *conn) // the body is complete: produce the response
 	abort()         // the body will never complete: clean up (partial files, processes)
+	full() bool     // the sink cannot take more yet: reading waits
 }
 
 // bodyReader applies the request's framing (Content-Length or chunked) and the size limit.
@@ -500,6 +501,9 @@ func (b *bodyReader) deliver(p []byte) error {
 	}
 	return b.sink.write(b.c, p)
 }
+
+// blocked reports whether the sink has asked reading to wait.
+func (b *bodyReader) blocked() bool { return b.sink != nil && b.sink.full() }
 
 func (b *bodyReader) abort() {
 	if b.sink != nil {

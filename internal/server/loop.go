@@ -80,19 +80,20 @@ func (l *loop) addListener(fd int, ln *listener) error {
 }
 
 // post runs fn on the loop's goroutine. Safe from any goroutine.
-// Tasks posted after the loop has been shut down are dropped: whatever they were for was cancelled when the
-// loop closed its connections.
-func (l *loop) post(fn func()) {
+// Tasks posted after the loop has been shut down are dropped, and post reports false: whatever they were for was
+// cancelled when the loop closed its connections, and only clean-up that needs no loop is left to the caller.
+func (l *loop) post(fn func()) bool {
 	l.tasksMu.Lock()
 	if l.closed {
 		l.tasksMu.Unlock()
-		return
+		return false
 	}
 	l.tasks = append(l.tasks, fn)
 	l.tasksMu.Unlock()
 	if err := l.poller.Wake(); err != nil {
 		slog.Error("waking event loop", "loop", l.id, "err", err)
 	}
+	return true
 }
 
 // guard runs fn for connection c and contains a panic to that connection: it is logged with its stack and the

@@ -33,6 +33,7 @@ type Server struct {
 	accessLog *accessLog
 	sessions  *session.Manager
 	cgiActive atomic.Int64
+	disk      *diskPool // uploads' file-system calls, off the loops
 
 	reloadMu sync.Mutex
 	stopping bool // under reloadMu: no reload once shutdown has begun
@@ -203,6 +204,10 @@ func resolveListenAddr(host string, port int) (netip.AddrPort, error) {
 	return netip.AddrPortFrom(ip, uint16(port)), nil
 }
 
+// diskWorkersPerLoop sizes the disk pool. A few files created at once keep the disk busy while one waits for the
+// journal; many more only contend for the same locks.
+const diskWorkersPerLoop = 2
+
 // Start opens the listening sockets and starts the loops. It returns once the server accepts connections.
 func (s *Server) Start() error {
 	n := s.set.Load().cfg.Workers
@@ -232,6 +237,7 @@ func (s *Server) Start() error {
 		}
 	}
 	s.accessLog.start()
+	s.disk = newDiskPool(diskWorkersPerLoop * n)
 	for _, l := range s.loops {
 		go l.run()
 	}
@@ -297,6 +303,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		}
 		for _, l := range s.loops {
 			l.closePoller()
+		}
+		if s.disk != nil {
+			s.disk.stop() // after the loops: their last cancellations queue clean-up here
 		}
 		s.closeRoots()
 		if s.sessions != nil {

@@ -1,7 +1,8 @@
 // Package upload stores the file parts of a multipart/form-data body, as
-// decoded by internal/multipart, into a directory. It is driven from an event
-// loop, so it keeps system calls to a minimum: one open, one write per data
-// event, one close and one rename per file.
+// decoded by internal/multipart, into a directory. The server drives it from a
+// disk worker rather than an event loop, since every call may wait for the
+// disk; it keeps system calls to a minimum all the same: one open, one write
+// per data event, one link and one close per file.
 package upload
 
 import (
@@ -83,7 +84,7 @@ func StatusFor(err error) int {
 }
 
 // Receiver stores the file parts of one request. It is not safe for
-// concurrent use; one event loop drives it.
+// concurrent use: one goroutine at a time drives it.
 type Receiver struct {
 	dir      string
 	maxFiles int

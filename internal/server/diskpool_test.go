@@ -1,0 +1,32 @@
+//go:build linux
+
+package server
+
+import (
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestDiskPoolRunsEveryJobEvenAfterStop(t *testing.T) {
+	p := newDiskPool(3)
+	var ran atomic.Int64
+	gate := make(chan struct{})
+	p.setBeforeJob(func() { <-gate })
+	const queued = 50
+	for range queued {
+		p.submit(func() { ran.Add(1) })
+	}
+	close(gate)
+	p.stop() // must wait for everything queued
+	if n := ran.Load(); n != queued {
+		t.Fatalf("stop returned after %d of %d queued jobs", n, queued)
+	}
+	late := make(chan struct{})
+	p.submit(func() { close(late) }) // clean-up submitted after shutdown still runs
+	select {
+	case <-late:
+	case <-time.After(5 * time.Second):
+		t.Fatal("a job submitted after stop never ran")
+	}
+}
