@@ -3,6 +3,7 @@
 package server
 
 import (
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -28,5 +29,25 @@ func TestDiskPoolRunsEveryJobEvenAfterStop(t *testing.T) {
 	case <-late:
 	case <-time.After(5 * time.Second):
 		t.Fatal("a job submitted after stop never ran")
+	}
+}
+
+func TestSpareProcForNonLoopGoroutines(t *testing.T) {
+	before := runtime.GOMAXPROCS(0)
+	t.Cleanup(func() { runtime.GOMAXPROCS(before) })
+	runtime.GOMAXPROCS(2)
+	reserveSpareProc(4)
+	if got := runtime.GOMAXPROCS(0); got != 5 {
+		t.Fatalf("GOMAXPROCS = %d with 4 loops, want 5", got)
+	}
+	reserveSpareProc(1) // never lowers
+	if got := runtime.GOMAXPROCS(0); got != 5 {
+		t.Fatalf("GOMAXPROCS lowered to %d", got)
+	}
+	runtime.GOMAXPROCS(1)
+	t.Setenv("GOMAXPROCS", "1")
+	reserveSpareProc(4)
+	if got := runtime.GOMAXPROCS(0); got != 1 {
+		t.Fatalf("GOMAXPROCS = %d, the environment's 1 overridden", got)
 	}
 }
