@@ -14,6 +14,9 @@
 #   FERROUS_BIN=path  use this ferrous binary instead of building one from the tree
 #   ONLY="get612 close"  run only these (memory get612 get64k get1m close post1k upload100 upload500)
 #   KEEP_WORK=1       keep the temporary directory (configs, logs, raw results) for inspection
+#   UPLOAD_DIR=path   put the upload directories under path (default: the temporary directory). A RAM disk
+#                     (/dev/shm) takes the disk out of the upload figures: on a disk slower than the servers, every
+#                     server stores files as fast as the disk writes them back, and the comparison shows the disk.
 #
 # What it does, in order: installs wrk and nginx with apt-get if they are missing, builds ferrous and the peer
 # programs (loadtests/peers, a module of its own), lays out a docroot in a temporary directory, starts every
@@ -93,6 +96,7 @@ need_tools() {
 # script started.
 
 WORK=""
+UPLOADS="" # the upload directories' parent: $WORK/uploads, or a directory made under UPLOAD_DIR
 WATCHDOG=""
 declare -A PID PORT LABEL CLASS
 
@@ -132,6 +136,9 @@ cleanup() {
 		kill "$WATCHDOG" 2>/dev/null || true
 	fi
 	stop_recorded
+	if [[ -n $UPLOADS && $UPLOADS != "$WORK"/* ]]; then
+		rm -rf "$UPLOADS"
+	fi
 	if [[ -n $WORK ]]; then
 		if [[ ${KEEP_WORK:-0} == 1 ]]; then
 			log "kept $WORK"
@@ -198,7 +205,7 @@ build() {
 # make_docroot writes the three files every server serves: the 612-byte page of the issue, and 64 KiB and 1 MiB
 # files of random (incompressible) bytes. nginx's workers run as another user, hence the permissions.
 make_docroot() {
-	mkdir -p "$WORK/www" "$WORK/uploads" "$WORK/bodies"
+	mkdir -p "$WORK/www" "$UPLOADS" "$WORK/bodies"
 	local page=$'<!DOCTYPE html>\n<html><head><title>ferrous</title></head><body>\n<p>' i
 	for ((i = 0; i < 8; i++)); do
 		page+='A page of exactly six hundred and twelve bytes, the size of the nginx welcome page. '
@@ -218,7 +225,7 @@ make_docroot() {
 # write_ferrous_config NAME WORKERS: one server with the same routes ferrous's own load tests use.
 write_ferrous_config() {
 	local name=$1 workers=$2
-	mkdir -p "$WORK/uploads/$name"
+	mkdir -p "$UPLOADS/$name"
 	cat >"$WORK/$name.yaml" <<EOF
 workers: $workers
 access_log: off
@@ -244,7 +251,7 @@ servers:
       - path: /upload/*
         methods: [POST]
         handler: File
-        file: $WORK/uploads/$name/
+        file: $UPLOADS/$name/
 EOF
 }
 
@@ -333,11 +340,11 @@ start_servers() {
 	done
 
 	# The Go peers are pinned like ferrous-1; the Go runtime then sizes GOMAXPROCS to that one core.
-	mkdir -p "$WORK/uploads/nethttp" "$WORK/uploads/fasthttp"
+	mkdir -p "$UPLOADS/nethttp" "$UPLOADS/fasthttp"
 	spawn nethttp "${pin[@]}" "$WORK/bin/nethttp" -addr "127.0.0.1:${PORT[nethttp]}" -root "$WORK/www" \
-		-uploads "$WORK/uploads/nethttp" -lifetime "$lifetime"
+		-uploads "$UPLOADS/nethttp" -lifetime "$lifetime"
 	spawn fasthttp "${pin[@]}" "$WORK/bin/fasthttpfs" -addr "127.0.0.1:${PORT[fasthttp]}" -root "$WORK/www" \
-		-uploads "$WORK/uploads/fasthttp" -lifetime "$lifetime"
+		-uploads "$UPLOADS/fasthttp" -lifetime "$lifetime"
 
 	# The ceiling cannot tell requests apart, so each response size (and Connection: close) is its own instance.
 	# Large bodies go by sendfile, as the file servers here send them; a copy from memory would be no ceiling.
@@ -401,7 +408,7 @@ check_servers() {
 
 # clear_uploads empties the upload directories. A server may still be removing the temporary file of an upload
 # that wrk cut off when its time was up, so files vanishing under find are expected.
-clear_uploads() { find "$WORK/uploads" -mindepth 2 -delete 2>/dev/null || true; }
+clear_uploads() { find "$UPLOADS" -mindepth 2 -delete 2>/dev/null || true; }
 
 # ---------------------------------------------------------------------------------------------------------------
 # wrk scripts. Each ends with the same done() that prints one machine-readable line, so nothing depends on
@@ -679,7 +686,8 @@ report() {
 	echo "- **Uploads** are the realistic body-reading case: the multipart body is parsed and the file written to disk."
 	echo "  ferrous writes a hidden temporary file and links it into place; the Go peers create the file directly"
 	echo "  (O_EXCL). net/http streams the parts; fasthttp reads the whole body first. nginx cannot store multipart"
-	echo "  uploads without third-party modules, and the ceiling parses nothing, so neither takes part."
+	echo "  uploads without third-party modules, and the ceiling parses nothing, so neither takes part. The files went"
+	echo "  to $(df --output=fstype "$UPLOADS" | tail -n 1)."
 	echo "- **Ceiling**: one epoll loop answering each read with a canned response (64 KiB and 1 MiB bodies by sendfile),"
 	echo "  no parsing; no HTTP server on the same core should be faster. Its ratio is how close ferrous comes to that."
 	echo "- **Memory**: VmRSS of the server (nginx: master and workers), at rest after start-up and a few check requests,"
@@ -714,6 +722,11 @@ main() {
 	[[ $NOFILE == unlimited ]] && NOFILE=65536
 
 	WORK=$(mktemp -d "${TMPDIR:-/tmp}/ferrous-compare.XXXXXX")
+	if [[ -n ${UPLOAD_DIR:-} ]]; then
+		UPLOADS=$(mktemp -d "$UPLOAD_DIR/ferrous-compare-uploads.XXXXXX")
+	else
+		UPLOADS=$WORK/uploads
+	fi
 	trap cleanup EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
