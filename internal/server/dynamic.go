@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/valyala/bytebufferpool"
 	"golang.org/x/sys/unix"
 
 	"ferrous/internal/h1"
@@ -193,7 +194,24 @@ type uploadJob struct {
 
 type uploadBatch struct {
 	events []uploadEvent
-	data   []byte
+	data   *bytebufferpool.ByteBuffer // the events' data, one after another; nil until the first is queued
+}
+
+// size is how many data bytes the batch carries.
+func (b *uploadBatch) size() int {
+	if b.data == nil {
+		return 0
+	}
+	return len(b.data.B)
+}
+
+// release returns the batch's buffer to the pool: uploads come and go by the thousand, and fresh 128 KiB buffers
+// for each would cost page faults and collections.
+func (b *uploadBatch) release() {
+	if b.data != nil {
+		bytebufferpool.Put(b.data)
+		b.data = nil
+	}
 }
 
 // uploadEvent is one decoder event, detached from the decoder's and the connection's buffers.
@@ -204,12 +222,15 @@ type uploadEvent struct {
 }
 
 func (j *uploadJob) queue(ev multipart.EventKind, p *multipart.Part, data []byte) {
-	e := uploadEvent{kind: ev, start: len(j.next.data)}
+	if j.next.data == nil {
+		j.next.data = bytebufferpool.Get()
+	}
+	e := uploadEvent{kind: ev, start: len(j.next.data.B)}
 	if ev == multipart.EventPartBegin {
 		e.part = *p
 	}
-	j.next.data = append(j.next.data, data...)
-	e.end = len(j.next.data)
+	j.next.data.B = append(j.next.data.B, data...)
+	e.end = len(j.next.data.B)
 	j.queuedBytes += len(data)
 	j.next.events = append(j.next.events, e)
 }
@@ -220,7 +241,10 @@ func (j *uploadJob) flush() {
 		return
 	}
 	batch := j.next
-	j.next = uploadBatch{events: j.spare.events[:0], data: j.spare.data[:0]}
+	j.next = uploadBatch{events: j.spare.events[:0], data: j.spare.data}
+	if j.next.data != nil {
+		j.next.data.Reset()
+	}
 	j.spare = uploadBatch{}
 	j.busy = true
 	l := j.c.l
@@ -238,7 +262,7 @@ func (j *uploadJob) apply(b uploadBatch) error {
 		if j.canceled.Load() {
 			break
 		}
-		if err := j.recv.Handle(e.kind, &e.part, b.data[e.start:e.end]); err != nil {
+		if err := j.recv.Handle(e.kind, &e.part, b.data.B[e.start:e.end]); err != nil {
 			j.recv.Abort()
 			return err
 		}
@@ -252,11 +276,12 @@ func (j *uploadJob) apply(b uploadBatch) error {
 // batchDone runs on the loop when a worker has applied a batch.
 func (j *uploadJob) batchDone(b uploadBatch, err error) {
 	j.busy = false
-	j.queuedBytes -= len(b.data)
+	j.queuedBytes -= b.size()
 	j.spare = b
 	if j.canceled.Load() {
 		// The worker may have checked before the cancel came: abort again, which is harmless if it did not.
 		j.c.l.srv.disk.submit(j.recv.Abort)
+		j.releaseBuffers()
 		return
 	}
 	c := j.c
@@ -264,6 +289,7 @@ func (j *uploadJob) batchDone(b uploadBatch, err error) {
 	c.lastActive = c.l.clock.sec
 	if err != nil {
 		j.failed = true
+		j.releaseBuffers()
 		se := &statusError{status: upload.StatusFor(err), err: err}
 		if j.finishing {
 			c.ex.async = nil
@@ -285,16 +311,24 @@ func (j *uploadJob) batchDone(b uploadBatch, err error) {
 	c.pump()
 }
 
+// releaseBuffers runs on the loop once nothing more will be queued or sent to a worker.
+func (j *uploadJob) releaseBuffers() {
+	j.next.release()
+	j.spare.release()
+}
+
 // cancel is called on the loop when the upload will not complete: the client left, timed out, or the body failed.
 func (j *uploadJob) cancel() {
 	if j.canceled.Swap(true) || j.busy {
 		return // a busy worker sees the flag; batchDone aborts again after it
 	}
 	j.c.l.srv.disk.submit(j.recv.Abort)
+	j.releaseBuffers()
 }
 
 // respond answers 201 with the stored files' URLs, or 400 when the form held no file.
 func (j *uploadJob) respond() {
+	j.releaseBuffers()
 	c := j.c
 	stored := j.recv.Stored()
 	if len(stored) == 0 {
