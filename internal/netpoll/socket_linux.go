@@ -13,6 +13,10 @@ import (
 // listenBacklog is generous because accept happens in batches from the loop; the kernel caps it at somaxconn.
 const listenBacklog = 4096
 
+// DeferAcceptSecs is how long the kernel holds a connection that has sent nothing before handing it to accept
+// anyway (one SYN-ACK retransmission later, about a second), where the server's idle timeout takes over.
+const DeferAcceptSecs = 1
+
 // Listen opens a non-blocking TCP listening socket on addr. With reusePort every loop can own a socket on the same
 // port and the kernel spreads new connections across them, which avoids handing accepted fds between threads.
 // It returns the fd and the bound port (useful when port 0 asked for an ephemeral one).
@@ -46,6 +50,12 @@ func Listen(addr netip.AddrPort, reusePort bool) (fd int, port int, err error) {
 	}
 	if err := unix.Bind(fd, sa); err != nil {
 		return fail("bind", err)
+	}
+	// Accept a connection only once its first bytes have arrived (or the timeout has passed): the loop then reads
+	// the request in the same turn as the accept, and a client that connects and says nothing costs no descriptor
+	// for that long.
+	if err := unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_DEFER_ACCEPT, DeferAcceptSecs); err != nil {
+		return fail("setsockopt TCP_DEFER_ACCEPT", err)
 	}
 	if err := unix.Listen(fd, listenBacklog); err != nil {
 		return fail("listen", err)

@@ -4,6 +4,7 @@ package server
 
 import (
 	"errors"
+	"log/slog"
 	"net/netip"
 
 	"github.com/valyala/bytebufferpool"
@@ -55,7 +56,7 @@ type conn struct {
 	fileOff    int64
 	fileRemain int64
 
-	interest   uint32 // the epoll events registered for fd
+	interest   uint32 // the epoll events registered for fd; 0 until it is added to epoll
 	closed     bool
 	closeAfter bool // close once the output is flushed
 	// mustLinger marks a close after a refusal: the client may still be sending (a body we did not read), so
@@ -74,7 +75,7 @@ type conn struct {
 }
 
 func newConn(l *loop, fd int, ln *listener, peer netip.AddrPort) *conn {
-	return &conn{fd: fd, l: l, ln: ln, peer: peer, lastActive: l.clock.sec, file: noFile, interest: netpoll.Readable}
+	return &conn{fd: fd, l: l, ln: ln, peer: peer, lastActive: l.clock.sec, file: noFile}
 }
 
 func (c *conn) onEvent(events uint32) {
@@ -93,10 +94,10 @@ func (c *conn) onEvent(events uint32) {
 }
 
 // onReadable does one read per wake-up: level-triggered epoll brings us back if more is waiting, and one read per
-// turn keeps the loop fair between connections.
-func (c *conn) onReadable() {
+// turn keeps the loop fair between connections. It reports whether the client had sent anything.
+func (c *conn) onReadable() (arrived bool) {
 	if c.state != stateWait && c.readPaused() {
-		return
+		return false
 	}
 	if c.state == stateWait {
 		// Input is paused while a handler works; only a hang-up matters now.
@@ -105,27 +106,27 @@ func (c *conn) onReadable() {
 		if n == 0 && err == nil {
 			c.close()
 		}
-		return
+		return false
 	}
 	n, err := unix.Read(c.fd, c.l.buf)
 	if err != nil {
 		if !retryLater(err) {
 			c.close()
 		}
-		return
+		return false
 	}
 	if n == 0 {
 		c.onEOF()
-		return
+		return true
 	}
 	c.lastActive = c.l.clock.sec
 	data := c.l.buf[:n]
 	if c.state == stateDrain {
-		return
+		return true
 	}
 	if c.in != nil && len(c.in.B) > 0 {
 		c.in.B = append(c.in.B, data...)
-		return // pump processes c.in
+		return true // pump processes c.in
 	}
 	used := c.process(data)
 	if used < len(data) && !c.closed {
@@ -134,6 +135,7 @@ func (c *conn) onReadable() {
 		}
 		c.in.B = append(c.in.B[:0], data[used:]...)
 	}
+	return true
 }
 
 func (c *conn) onEOF() {
@@ -385,7 +387,12 @@ func (c *conn) updateInterest() {
 	if want == c.interest {
 		return // the usual case on keep-alive: no epoll_ctl per request
 	}
-	if err := c.l.poller.Mod(c.fd, want); err != nil {
+	register := c.l.poller.Mod
+	if c.interest == 0 {
+		register = c.l.poller.Add
+	}
+	if err := register(c.fd, want); err != nil {
+		slog.Error("registering connection", "err", err)
 		c.close()
 		return
 	}

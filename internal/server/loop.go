@@ -190,14 +190,20 @@ func (l *loop) accept(lfd int, ln *listener) {
 			return
 		}
 		c := newConn(l, fd, ln, peer)
-		if err := l.poller.Add(fd, netpoll.Readable); err != nil {
-			slog.Error("registering connection", "err", err)
-			unix.Close(fd)
-			continue
-		}
 		l.srv.connCount.Add(1)
 		l.conns[fd] = c
-		c.armTimer()
+		// The request is usually in the socket already (the listener defers accepting until data arrives): serve it
+		// now. A connection that is answered and closed at once then never enters epoll, and one that stays is
+		// registered by pump with the interest it needs.
+		l.guard(c, func() {
+			if !c.onReadable() && !c.closed {
+				// Handed over without data: the kernel held it for the deferral first, which counts as idle time.
+				c.lastActive -= netpoll.DeferAcceptSecs
+			}
+			if !c.closed {
+				c.pump()
+			}
+		})
 	}
 }
 
