@@ -258,9 +258,17 @@ func (j *uploadJob) flush() {
 
 // apply runs on a disk worker.
 func (j *uploadJob) apply(b uploadBatch) error {
-	for _, e := range b.events {
+	events := b.events
+	for len(events) > 0 {
 		if j.canceled.Load() {
 			break
+		}
+		e := events[0]
+		events = events[1:]
+		// A part's data arrives as one event per read, side by side in the batch: one write takes them all.
+		for e.kind == multipart.EventPartData && len(events) > 0 && events[0].kind == multipart.EventPartData {
+			e.end = events[0].end
+			events = events[1:]
 		}
 		if err := j.recv.Handle(e.kind, &e.part, b.data.B[e.start:e.end]); err != nil {
 			j.recv.Abort()
