@@ -695,26 +695,11 @@ const browserGET = "GET /articles/2024/strict-parsing?ref=home&utm_source=feed H
 	"Priority: u=0, i\r\n" +
 	"\r\n"
 
-// TestValidFieldValueWordAtATime checks the eight-bytes-at-a-time validator against the byte table: every byte
-// value at every position of a word, and arbitrary byte strings.
+// TestValidFieldValueWordAtATime checks the eight-bytes-at-a-time validator against the byte table.
 func TestValidFieldValueWordAtATime(t *testing.T) {
 	t.Parallel()
-	buf := bytes.Repeat([]byte{'a'}, 19)
-	for pos := range buf {
-		for c := range 256 {
-			buf[pos] = byte(c)
-			if got, want := validFieldValue(buf), validFieldValueBytes(buf); got != want {
-				t.Fatalf("byte %#x at %d: got %v, want %v", c, pos, got, want)
-			}
-		}
-		buf[pos] = 'a'
-	}
-	rapid.Check(t, func(t *rapid.T) {
-		b := rapid.SliceOf(rapid.SampledFrom([]byte{0, '\t', '\r', 0x1F, ' ', '!', 'a', 0x7E, 0x7F, 0x80, 0xA0, 0xFF})).Draw(t, "value")
-		if got, want := validFieldValue(b), validFieldValueBytes(b); got != want {
-			t.Fatalf("%q: got %v, want %v", b, got, want)
-		}
-	})
+	checkWordAtATime(t, validFieldValue, validFieldValueBytes,
+		[]byte{0, '\t', '\r', 0x1F, ' ', '!', 'a', 0x7E, 0x7F, 0x80, 0xA0, 0xFF})
 }
 
 // TestTargetLenWordAtATime checks the eight-bytes-at-a-time target scan against the byte table.
@@ -728,20 +713,26 @@ func TestTargetLenWordAtATime(t *testing.T) {
 		}
 		return len(b)
 	}
+	checkWordAtATime(t, targetLen, byTable, []byte{0, '\t', ' ', '!', '/', 'a', 0x7E, 0x7F, 0x80, 0xA1, 0xFF})
+}
+
+// checkWordAtATime compares a scan that reads eight bytes at a time with its byte-by-byte definition: every byte
+// value at every position of a string spanning several words, then arbitrary strings of the bytes that matter.
+func checkWordAtATime[T comparable](t *testing.T, fast, byByte func([]byte) T, interesting []byte) {
 	buf := bytes.Repeat([]byte{'a'}, 19)
 	for pos := range buf {
 		for c := range 256 {
 			buf[pos] = byte(c)
-			if got, want := targetLen(buf), byTable(buf); got != want {
-				t.Fatalf("byte %#x at %d: got %d, want %d", c, pos, got, want)
+			if got, want := fast(buf), byByte(buf); got != want {
+				t.Fatalf("byte %#x at %d: got %v, want %v", c, pos, got, want)
 			}
 		}
 		buf[pos] = 'a'
 	}
 	rapid.Check(t, func(t *rapid.T) {
-		b := rapid.SliceOf(rapid.SampledFrom([]byte{0, '\t', ' ', '!', '/', 'a', 0x7E, 0x7F, 0x80, 0xA1, 0xFF})).Draw(t, "target")
-		if got, want := targetLen(b), byTable(b); got != want {
-			t.Fatalf("%q: got %d, want %d", b, got, want)
+		b := rapid.SliceOf(rapid.SampledFrom(interesting)).Draw(t, "input")
+		if got, want := fast(b), byByte(b); got != want {
+			t.Fatalf("%q: got %v, want %v", b, got, want)
 		}
 	})
 }
