@@ -364,7 +364,8 @@ func (c *conn) unreadInput() bool {
 }
 
 // readPaused reports whether the connection should not read now: a handler owns it, output or buffered input is
-// over its bound, a file is being sent, the body's sink is waiting for the disk, or the connection is closing. A lingering close reads (and discards).
+// over its bound, a file is being sent, the body's sink is waiting for the disk, or the connection is closing. A
+// lingering close reads (and discards).
 func (c *conn) readPaused() bool {
 	switch c.state {
 	case stateWait:

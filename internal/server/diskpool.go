@@ -2,7 +2,10 @@
 
 package server
 
-import "sync"
+import (
+	"context"
+	"sync"
+)
 
 // diskPool runs blocking file-system calls (creating, writing and linking uploaded files) on a few goroutines of
 // its own, so that an event loop never waits for the disk: a journal commit can hold open(2) for milliseconds,
@@ -71,11 +74,20 @@ func (p *diskPool) setBeforeJob(fn func()) {
 	p.mu.Unlock()
 }
 
-// stop lets the workers finish every queued job, then waits for them to exit.
-func (p *diskPool) stop() {
+// stop lets the workers finish every queued job and waits for them to exit, or for ctx to end: a disk that hangs
+// must not hang shutdown with it. Jobs still queued then run on, for as long as the process does.
+func (p *diskPool) stop(ctx context.Context) {
 	p.mu.Lock()
 	p.stopped = true
 	p.mu.Unlock()
 	p.ready.Broadcast()
-	p.workers.Wait()
+	exited := make(chan struct{})
+	go func() {
+		p.workers.Wait()
+		close(exited)
+	}()
+	select {
+	case <-exited:
+	case <-ctx.Done():
+	}
 }

@@ -3,6 +3,7 @@
 package server
 
 import (
+	"context"
 	"runtime"
 	"sync/atomic"
 	"testing"
@@ -19,7 +20,7 @@ func TestDiskPoolRunsEveryJobEvenAfterStop(t *testing.T) {
 		p.submit(func() { ran.Add(1) })
 	}
 	close(gate)
-	p.stop() // must wait for everything queued
+	p.stop(context.Background()) // must wait for everything queued
 	if n := ran.Load(); n != queued {
 		t.Fatalf("stop returned after %d of %d queued jobs", n, queued)
 	}
@@ -29,6 +30,20 @@ func TestDiskPoolRunsEveryJobEvenAfterStop(t *testing.T) {
 	case <-late:
 	case <-time.After(5 * time.Second):
 		t.Fatal("a job submitted after stop never ran")
+	}
+}
+
+func TestDiskPoolStopGivesUpOnAHungDisk(t *testing.T) {
+	p := newDiskPool(1)
+	hung := make(chan struct{})
+	defer close(hung)
+	p.submit(func() { <-hung })
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	p.stop(ctx)
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("stop waited %v for a job that never ends, past its context", d)
 	}
 }
 

@@ -321,7 +321,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			l.closePoller()
 		}
 		if s.disk != nil {
-			s.disk.stop() // after the loops: their last cancellations queue clean-up here
+			s.disk.stop(ctx) // after the loops: their last cancellations queue clean-up here
 		}
 		s.closeRoots()
 		if s.sessions != nil {
