@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -668,4 +669,69 @@ func TestUploadWaitsForTheDiskNotTheLoop(t *testing.T) {
 	if !bytes.Equal(got, content) {
 		t.Fatalf("stored %d bytes, not the %d sent", len(got), len(content))
 	}
+}
+
+// TestUploadCanceledWhileOnDisk disconnects a client while a disk worker holds its upload's next batch, after an
+// earlier batch has already created the unnamed file: once the worker is let go, the file must be discarded and its
+// descriptor closed, with nothing left in the directory.
+func TestUploadCanceledWhileOnDisk(t *testing.T) {
+	t.Parallel()
+	cfg := strings.Replace(dynamicConfig(5, ""), "workers: 2", "workers: 1", 1)
+	ts := startDynamic(t, cfg)
+	held := make(chan struct{})
+	released := make(chan struct{})
+	var jobs atomic.Int32
+	var releaseOnce sync.Once
+	release := func() { releaseOnce.Do(func() { close(released) }) }
+	t.Cleanup(release)
+	ts.srv.disk.setBeforeJob(func() {
+		if jobs.Add(1) == 2 { // the first batch creates the file; the second is held
+			close(held)
+			<-released
+		}
+	})
+	ct, body := multipartBody(t, map[string][]byte{"cut.bin": bytes.Repeat([]byte("c"), 4<<20)}, nil)
+	c := ts.dial(t)
+	c.send(fmt.Sprintf("POST /up/ HTTP/1.1\r\nHost: a\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n", ct, len(body)))
+	go c.Write(body[:len(body)/2]) // blocks once the server stops reading; the close below ends it
+	select {
+	case <-held:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the upload never reached its second batch")
+	}
+	c.Close()
+	time.Sleep(100 * time.Millisecond) // the loop sees the close and cancels while the worker is held
+	release()
+
+	dir := filepath.Join(ts.dir, "www/up")
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		left := descriptorsInto(t, dir)
+		entries, _ := os.ReadDir(dir)
+		if len(left) == 0 && len(entries) == 1 && entries[0].Name() == "existing.txt" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the cancel: descriptors %v, directory %v", left, entries)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// descriptorsInto lists the process's open descriptors whose target lies in dir (an unnamed O_TMPFILE file shows as
+// dir/#inode (deleted)).
+func descriptorsInto(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skipf("cannot list descriptors: %v", err)
+	}
+	var out []string
+	for _, e := range entries {
+		target, err := os.Readlink(filepath.Join("/proc/self/fd", e.Name()))
+		if err == nil && strings.HasPrefix(target, dir+"/") {
+			out = append(out, target)
+		}
+	}
+	return out
 }
