@@ -181,6 +181,9 @@ type cgiBridge struct {
 	failed     bool
 }
 
+// selfTimed: the runner kills the script at cgi_timeout_secs and the response ends with a 504 or a cut body.
+func (b *cgiBridge) selfTimed() bool { return true }
+
 func (b *cgiBridge) cancel() {
 	b.canceled.Store(true)
 	b.run.Cancel()

@@ -413,7 +413,11 @@ func (c *conn) armTimer() {
 	case c.state == stateDrain:
 		return // armed once by startLinger
 	case c.state == stateWait:
-		c.l.wheel.disarm(c) // the handler has its own timeout
+		if c.ex.async != nil && !c.ex.async.selfTimed() {
+			c.l.wheel.arm(c, c.lastActive+set.bodyTimeout)
+		} else {
+			c.l.wheel.disarm(c) // the handler has its own timeout
+		}
 	case c.pendingOutput():
 		c.l.wheel.arm(c, c.lastActive+set.writeTimeout)
 	case c.state == stateBody:

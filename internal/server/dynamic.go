@@ -325,6 +325,9 @@ func (j *uploadJob) releaseBuffers() {
 	j.spare.release()
 }
 
+// selfTimed: a disk worker has no deadline, so the connection keeps one while the response waits for the disk.
+func (j *uploadJob) selfTimed() bool { return false }
+
 // cancel is called on the loop when the upload will not complete: the client left, timed out, or the body failed.
 func (j *uploadJob) cancel() {
 	if j.canceled.Swap(true) || j.busy {

@@ -735,3 +735,37 @@ func descriptorsInto(t *testing.T, dir string) []string {
 	}
 	return out
 }
+
+// TestUploadGivesUpOnAHungDisk holds the disk past body_timeout_secs once the body is complete: the connection is
+// closed without an answer, and the file is discarded when the disk comes back.
+func TestUploadGivesUpOnAHungDisk(t *testing.T) {
+	t.Parallel()
+	cfg := strings.Replace(dynamicConfig(5, ""), "workers: 2", "workers: 1\nbody_timeout_secs: 1", 1)
+	ts := startDynamic(t, cfg)
+	released := make(chan struct{})
+	var releaseOnce sync.Once
+	release := func() { releaseOnce.Do(func() { close(released) }) }
+	t.Cleanup(release)
+	ts.srv.disk.setBeforeJob(func() { <-released })
+	ct, body := multipartBody(t, map[string][]byte{"stuck.bin": []byte("never stored")}, nil)
+	c := ts.dial(t)
+	start := time.Now()
+	c.send(fmt.Sprintf("POST /up/ HTTP/1.1\r\nHost: a\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n%s", ct, len(body), body))
+	c.expectClosed()
+	if d := time.Since(start); d < 500*time.Millisecond {
+		t.Fatalf("closed after %v, before the body timeout could pass", d)
+	}
+	release()
+	dir := filepath.Join(ts.dir, "www/up")
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		entries, _ := os.ReadDir(dir)
+		if len(descriptorsInto(t, dir)) == 0 && len(entries) == 1 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the timeout: directory %v, descriptors %v", entries, descriptorsInto(t, dir))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -40,8 +40,13 @@ type exchange struct {
 	session *session.Session
 }
 
-// asyncHandle is whatever runs a response outside the loop (a CGI script); cancel stops it when the client leaves.
-type asyncHandle interface{ cancel() }
+// asyncHandle is whatever produces a response outside the loop (a CGI script, an upload's last disk work); cancel
+// stops it when the client leaves. selfTimed reports whether it keeps a deadline of its own (the CGI timeout);
+// otherwise the connection gives it body_timeout_secs, so that a hung disk cannot hold a client for ever.
+type asyncHandle interface {
+	cancel()
+	selfTimed() bool
+}
 
 func (ex *exchange) reset(c *conn) {
 	*ex = exchange{c: c}
