@@ -183,7 +183,6 @@ type uploadJob struct {
 
 	// Loop-owned.
 	next        uploadBatch // events queued since the last submit
-	spare       uploadBatch // the batch that came back, reused
 	busy        bool        // a batch is with a worker
 	queuedBytes int         // data bytes queued or in flight
 	finishing   bool        // the body is complete: respond once the disk is done
@@ -241,11 +240,7 @@ func (j *uploadJob) flush() {
 		return
 	}
 	batch := j.next
-	j.next = uploadBatch{events: j.spare.events[:0], data: j.spare.data}
-	if j.next.data != nil {
-		j.next.data.Reset()
-	}
-	j.spare = uploadBatch{}
+	j.next = uploadBatch{}
 	j.busy = true
 	l := j.c.l
 	l.srv.disk.submit(func() {
@@ -285,7 +280,7 @@ func (j *uploadJob) apply(b uploadBatch) error {
 func (j *uploadJob) batchDone(b uploadBatch, err error) {
 	j.busy = false
 	j.queuedBytes -= b.size()
-	j.spare = b
+	b.release()
 	if j.canceled.Load() {
 		// The worker may have checked before the cancel came: abort again, which is harmless if it did not.
 		j.c.l.srv.disk.submit(j.recv.Abort)
@@ -320,10 +315,7 @@ func (j *uploadJob) batchDone(b uploadBatch, err error) {
 }
 
 // releaseBuffers runs on the loop once nothing more will be queued or sent to a worker.
-func (j *uploadJob) releaseBuffers() {
-	j.next.release()
-	j.spare.release()
-}
+func (j *uploadJob) releaseBuffers() { j.next.release() }
 
 // selfTimed: a disk worker has no deadline, so the connection keeps one while the response waits for the disk.
 func (j *uploadJob) selfTimed() bool { return false }
