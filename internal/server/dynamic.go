@@ -186,7 +186,6 @@ type uploadJob struct {
 	busy        bool        // a batch is with a worker
 	queuedBytes int         // data bytes queued or in flight
 	finishing   bool        // the body is complete: respond once the disk is done
-	failed      bool        // a worker reported an error, already answered
 
 	canceled atomic.Bool // the upload will not complete: the receiver must be aborted
 }
@@ -236,7 +235,7 @@ func (j *uploadJob) queue(ev multipart.EventKind, p *multipart.Part, data []byte
 
 // flush hands the queued events to a worker, unless one is already working on this upload.
 func (j *uploadJob) flush() {
-	if j.busy || j.failed || len(j.next.events) == 0 || j.canceled.Load() {
+	if j.busy || len(j.next.events) == 0 || j.canceled.Load() {
 		return
 	}
 	batch := j.next
@@ -291,7 +290,6 @@ func (j *uploadJob) batchDone(b uploadBatch, err error) {
 	// Time spent waiting for the disk is not the client's: the body deadline counts from now.
 	c.lastActive = c.l.clock.sec
 	if err != nil {
-		j.failed = true
 		j.releaseBuffers()
 		se := &statusError{status: upload.StatusFor(err), err: err}
 		if j.finishing {
